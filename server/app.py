@@ -1,0 +1,92 @@
+"""The MCP server: tool list from the spec table, tool calls through the dispatcher.
+
+Built on the SDK's low-level `Server` because our schemas come from the spec table, not
+from Python signatures, and because every failure must become a structured tool result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from mcp import MCPError
+from mcp.server import Server, ServerRequestContext
+from mcp.types import (
+    INVALID_PARAMS,
+    CallToolRequestParams,
+    CallToolResult,
+    ListToolsResult,
+    PaginatedRequestParams,
+    Tool,
+    ToolAnnotations,
+)
+
+from server import __version__
+from server.client import Bitrix24Client
+from server.dispatch import Dispatcher
+from server.errors import UnknownToolError
+from tools.schema import input_schema, output_schema
+from tools.spec import ToolSpec
+
+INSTRUCTIONS = """\
+Bitrix24 Scrum: backlogs, sprints, epics, the sprint Kanban and the tasks in them.
+A Scrum is a workgroup; its group id is the groupId/id many tools take (find it with
+workgroup_list). Typical planning: backlog_get(group id) -> tasks_task_list(GROUP_ID) ->
+sprint_add -> task_update(entityId = sprint id) for each task (or scrum_batch for many) ->
+sprint_start -> ... -> sprint_complete(group id).
+On failure a tool returns isError with {error, error_description, method, http_status,
+retryable[, details]}; error is the portal's own code when the portal refused the call."""
+
+
+def tool_definition(spec: ToolSpec) -> Tool:
+    return Tool(
+        name=spec.name,
+        title=spec.title,
+        description=spec.description,
+        input_schema=input_schema(spec),
+        output_schema=output_schema(spec),
+        annotations=ToolAnnotations(
+            title=spec.title,
+            read_only_hint=spec.read_only,
+            destructive_hint=spec.destructive,
+            idempotent_hint=spec.idempotent or spec.read_only,
+            open_world_hint=True,
+        ),
+    )
+
+
+def create_server(client: Bitrix24Client, specs: Sequence[ToolSpec]) -> Server[Any]:
+    """An MCP server offering `specs`, forwarding to the portal behind `client`."""
+    dispatcher = Dispatcher(client, {spec.name: spec for spec in specs})
+    tools = [tool_definition(spec) for spec in specs]
+    listing = ListToolsResult(tools=tools)
+
+    async def list_tools(
+        _ctx: ServerRequestContext[Any], _params: PaginatedRequestParams | None
+    ) -> ListToolsResult:
+        return listing
+
+    async def call_tool(
+        ctx: ServerRequestContext[Any], params: CallToolRequestParams
+    ) -> CallToolResult:
+        async def progress(done: float, total: float | None, message: str | None) -> None:
+            await ctx.session.report_progress(done, total, message)
+
+        try:
+            return await dispatcher.call(params.name, params.arguments, progress)
+        except UnknownToolError as exc:
+            raise MCPError(INVALID_PARAMS, exc.description) from None
+
+    def tool_input_schema(name: str) -> dict[str, Any] | None:
+        spec = dispatcher.specs.get(name)
+        return input_schema(spec) if spec else None
+
+    return Server(
+        "bitrix24-scrum-mcp",
+        version=__version__,
+        title="Bitrix24 Scrum",
+        instructions=INSTRUCTIONS,
+        on_list_tools=list_tools,
+        on_call_tool=call_tool,
+        get_tool_input_schema=tool_input_schema,
+    )

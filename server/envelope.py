@@ -1,0 +1,90 @@
+"""Turn one HTTP answer from a portal into a `RestResult` or the right `Bitrix24Error`.
+
+Parsing is defensive because the documentation itself shows several envelopes: the usual
+`{result, time, total?, next?}`, bare objects and arrays (epic.*, sprint.list examples),
+`{status, data, errors}` (task.update), and errors as `{error, error_description}` under
+HTTP 400, 401, 403, 404, 429, 500, 503 and even 200 (task.get).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from server.errors import BadResponseError, remote_error
+
+
+@dataclass(frozen=True, slots=True)
+class RestResult:
+    result: Any
+    total: int | None = None
+    next: int | None = None
+    time: dict[str, Any] = field(default_factory=dict)
+
+
+def _describe_body(content_type: str) -> str:
+    if "html" in content_type:
+        return "an HTML page"
+    return f"a non-JSON body ({content_type.split(';')[0] or 'no content type'})"
+
+
+def _as_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
+
+
+def parse(method: str, status: int, content_type: str, body: bytes) -> RestResult:
+    """Raises RemoteError (and subclasses) or BadResponseError; never returns a failure."""
+    if not body.strip():
+        raise BadResponseError(
+            f"the portal answered HTTP {status} with an empty body",
+            method=method,
+            http_status=status,
+        )
+    try:
+        data = json.loads(body)
+    except ValueError:  # includes invalid UTF-8 and truncated JSON
+        raise BadResponseError(
+            f"the portal answered HTTP {status} with {_describe_body(content_type)} "
+            "instead of JSON",
+            method=method,
+            http_status=status,
+        ) from None
+    if isinstance(data, dict):
+        if data.get("error") not in (None, ""):
+            description = data.get("error_description")
+            return _raise(method, status, data["error"], description)
+        if "result" in data:
+            return RestResult(
+                data["result"],
+                total=_as_int(data.get("total")),
+                next=_as_int(data.get("next")),
+                time=timing if isinstance(timing := data.get("time"), dict) else {},
+            )
+        if data.get("status") in ("success", "error") and isinstance(data.get("errors"), list):
+            errors: list[Any] = data["errors"]
+            if data["status"] == "error" or errors:
+                first = errors[0] if errors and isinstance(errors[0], dict) else {}
+                return _raise(method, status, first.get("code", 0), first.get("message"))
+            return RestResult(data)
+    if status >= 400:
+        raise BadResponseError(
+            f"the portal answered HTTP {status} without an error code",
+            method=method,
+            http_status=status,
+        )
+    return RestResult(data)  # docs show some results without the `result` wrapper
+
+
+def _raise(method: str, status: int, error: Any, description: Any) -> RestResult:
+    code = error if isinstance(error, (str, int)) and not isinstance(error, bool) else str(error)
+    text = description if isinstance(description, str) else json.dumps(description)
+    raise remote_error(
+        code, text if description is not None else "", method=method, http_status=status
+    )

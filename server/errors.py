@@ -1,0 +1,167 @@
+"""Every failure a tool call can end in, and its one wire form.
+
+    Bitrix24Error                      structured tool error: {error, error_description,
+    ├── InvalidArgumentsError            method, http_status, retryable[, details]}
+    ├── UnknownToolError               (raised as a JSON-RPC error, not a tool result)
+    ├── TransportError                 no usable HTTP answer
+    │   ├── ConnectFailedError           nothing was sent: always safe to retry
+    │   ├── TimeoutError_                the portal did not answer in time
+    │   └── OutcomeUnknownError          a write was sent, the answer was lost
+    ├── BadResponseError               an answer that is not a Bitrix24 envelope
+    └── RemoteError                    the portal's own {error, error_description}
+        ├── RateLimitedError             QUERY_LIMIT_EXCEEDED, OPERATION_TIME_LIMIT
+        └── AuthError                    NO_AUTH_FOUND, expired_token, insufficient_scope...
+
+Messages are built here from method names and statuses, never from `str()` of an HTTP
+library exception: those carry the request URL, and a webhook URL carries its secret.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+RATE_LIMIT_CODES = frozenset({"QUERY_LIMIT_EXCEEDED", "OPERATION_TIME_LIMIT"})
+AUTH_CODES = frozenset(
+    {
+        "NO_AUTH_FOUND",
+        "expired_token",
+        "invalid_token",
+        "INVALID_CREDENTIALS",
+        "insufficient_scope",
+        "user_access_error",
+        "ACCESS_DENIED",
+    }
+)
+
+
+class Bitrix24Error(Exception):
+    """Base of all tool-call failures; `to_payload()` is the contract's error object."""
+
+    code: str = "ERROR"
+    retryable: bool = False
+
+    def __init__(
+        self,
+        description: str,
+        *,
+        method: str = "",
+        http_status: int | None = None,
+        retryable: bool | None = None,
+    ) -> None:
+        super().__init__(description)
+        self.description = description
+        self.method = method
+        self.http_status = http_status
+        if retryable is not None:
+            self.retryable = retryable
+
+    @property
+    def error(self) -> str | int:
+        return self.code
+
+    def to_payload(self) -> dict[str, Any]:
+        return {
+            "error": self.error,
+            "error_description": self.description,
+            "method": self.method,
+            "http_status": self.http_status,
+            "retryable": self.retryable,
+        }
+
+    def one_line(self, tool: str) -> str:
+        status = f", HTTP {self.http_status}" if self.http_status is not None else ""
+        return f"{tool} failed: {self.description} (error {self.error}{status})"
+
+
+class InvalidArgumentsError(Bitrix24Error):
+    """The arguments do not match the tool's input schema; nothing was sent."""
+
+    code = "INVALID_ARGUMENTS"
+
+    def __init__(self, details: list[dict[str, Any]], *, method: str = "") -> None:
+        fields = ", ".join(d["field"] or "(arguments)" for d in details)
+        super().__init__(f"invalid arguments: {fields}", method=method)
+        self.details = details
+
+    def to_payload(self) -> dict[str, Any]:
+        return {**super().to_payload(), "details": self.details}
+
+    def one_line(self, tool: str) -> str:
+        first = self.details[0]
+        more = f" (+{len(self.details) - 1} more)" if len(self.details) > 1 else ""
+        where = first["field"] or "arguments"
+        return f"{tool}: invalid arguments: {where}: {first['message']}{more}"
+
+
+class UnknownToolError(Bitrix24Error):
+    code = "UNKNOWN_TOOL"
+
+
+class TransportError(Bitrix24Error):
+    """No usable HTTP answer came back."""
+
+    code = "TRANSPORT_ERROR"
+
+
+class ConnectFailedError(TransportError):
+    """The connection failed before the request was sent, so nothing can have happened."""
+
+    code = "CONNECT_FAILED"
+    retryable = True
+
+
+class TimeoutError_(TransportError):
+    code = "TIMEOUT"
+
+
+class OutcomeUnknownError(TransportError):
+    """A write reached the portal but its answer was lost: it may or may not have happened."""
+
+    code = "OUTCOME_UNKNOWN"
+
+
+class BadResponseError(Bitrix24Error):
+    """The portal answered, but not with a Bitrix24 JSON envelope (HTML page, empty...)."""
+
+    code = "BAD_RESPONSE"
+
+
+class RemoteError(Bitrix24Error):
+    """An error the portal reported itself; code and description are passed through as is."""
+
+    def __init__(
+        self,
+        error: str | int,
+        description: str,
+        *,
+        method: str = "",
+        http_status: int | None = None,
+        retryable: bool | None = None,
+    ) -> None:
+        super().__init__(description, method=method, http_status=http_status, retryable=retryable)
+        self._error = error
+
+    @property
+    def error(self) -> str | int:
+        return self._error
+
+
+class RateLimitedError(RemoteError):
+    """The portal refused the call for rate: it was not executed, so a retry is safe."""
+
+    retryable = True
+
+
+class AuthError(RemoteError):
+    """The webhook or token is wrong, expired or lacks a scope."""
+
+
+def remote_error(
+    error: str | int, description: str, *, method: str, http_status: int | None
+) -> RemoteError:
+    """Pick the RemoteError subclass for a portal error code."""
+    if error in RATE_LIMIT_CODES:
+        return RateLimitedError(error, description, method=method, http_status=http_status)
+    if error in AUTH_CODES:
+        return AuthError(error, description, method=method, http_status=http_status)
+    return RemoteError(error, description, method=method, http_status=http_status)

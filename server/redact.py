@@ -1,0 +1,62 @@
+"""Secret redaction for every string that leaves the process (logs, errors, doctor output).
+
+Secrets are registered as soon as configuration reads them; the logging filter and error
+rendering pass text through `REDACTOR.scrub`. Scrubbing replaces exact occurrences and
+their URL-encoded forms, so a secret inside a URL in some library's message is caught too.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from urllib.parse import quote
+
+MASK = "***"
+_MIN_SECRET_LEN = 4  # shorter strings would mask ordinary words
+
+
+class Redactor:
+    def __init__(self) -> None:
+        self._secrets: set[str] = set()
+        self._lock = threading.Lock()
+
+    def add(self, secret: str) -> None:
+        if len(secret) < _MIN_SECRET_LEN:
+            return
+        with self._lock:
+            self._secrets.update({secret, quote(secret, safe="")})
+
+    def scrub(self, text: str) -> str:
+        for secret in sorted(self._secrets, key=len, reverse=True):
+            if secret in text:
+                text = text.replace(secret, MASK)
+        return text
+
+
+REDACTOR = Redactor()
+
+
+class RedactingFilter(logging.Filter):
+    """Render each record once, scrubbed, so no handler can print a secret."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if record.exc_info:
+            message = f"{message}\n{logging.Formatter().formatException(record.exc_info)}"
+            record.exc_info = None
+            record.exc_text = None
+        record.msg = REDACTOR.scrub(message)
+        record.args = None
+        return True
+
+
+def configure_logging(level: str) -> None:
+    """Log to stderr only (stdout belongs to the MCP stdio transport), secrets scrubbed."""
+    import sys
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(RedactingFilter())
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)

@@ -1,0 +1,222 @@
+"""Input building blocks shared by every tool family.
+
+The models here mirror the documented REST request bodies: camelCase names for
+`fields{...}`, UPPER_SNAKE keys for list `filter`/`order`/`select`. Every bound
+(positive ids, string lengths, list sizes, date formats) lives here once, so
+nothing invalid reaches a portal whichever tool it came through.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
+
+MAX_ID = 2_147_483_647  # Bitrix24 ids are signed 32-bit integers in its MySQL tables.
+MAX_NAME = 255
+MAX_TEXT = 20_000
+MAX_LIST_ITEMS = 100
+PAGE_SIZE = 50  # docs: "Page size cannot be changed".
+MAX_LIMIT = 500
+
+Id = Annotated[int, Field(gt=0, le=MAX_ID)]
+"""A positive Bitrix24 identifier."""
+
+Sort = Annotated[int, Field(ge=0, le=MAX_ID)]
+
+_DATE_RE = re.compile(
+    r"^(?:\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+    r"|\d{1,11})$"
+)
+DATE_PATTERN = _DATE_RE.pattern
+
+
+def _check_date(value: str) -> str:
+    """Reject dates that match the shape but not the calendar (2024-13-45)."""
+    if value.isdigit():
+        return value
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise PydanticCustomError(
+            "date_format",
+            "'{value}' is not a valid date; use YYYY-MM-DDThh:mm:ss+hh:mm or a unix timestamp",
+            {"value": value},
+        ) from None
+    return value
+
+
+BitrixDate = Annotated[
+    str,
+    Field(pattern=DATE_PATTERN, max_length=40),
+    AfterValidator(_check_date),
+]
+"""A date as the Scrum pages accept it: ISO 8601 (`2021-11-22T00:00:00+02:00`) or a timestamp."""
+
+Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME)]
+Text = Annotated[str, Field(max_length=MAX_TEXT)]
+Color = Annotated[str, Field(pattern=r"^#?[0-9A-Fa-f]{6}$")]
+SprintStatus = Literal["active", "planned", "completed"]
+
+
+class ScrumModel(BaseModel):
+    """Base for `tasks.api.scrum.*` inputs: documented camelCase names, nothing extra.
+
+    `strict=True` keeps validation identical to the published JSON schema: `"5"` is not an
+    integer and `true` is not an id, so what the schema promises is what is enforced.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        alias_generator=to_camel,
+        populate_by_name=False,
+        strict=True,
+        frozen=True,
+    )
+
+
+class UpperModel(BaseModel):
+    """Base for methods whose documented field names are UPPER_SNAKE (tasks.task.*)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class NoInput(ScrumModel):
+    """For methods documented with no parameters (`*.getFields`, `user.current`)."""
+
+
+class IdInput(ScrumModel):
+    """For methods whose only parameter is `id`."""
+
+    id: Id = Field(description="Identifier")
+
+
+def id_input(description: str) -> type[IdInput]:
+    """Make an `{id}` input model whose `id` is described for this method.
+
+    The meaning of `id` differs between methods (a backlog id, a group id, a sprint id),
+    and the description is what tells a model which one to pass.
+    """
+
+    class _Input(IdInput):
+        id: Id = Field(description=description)
+
+    return _Input
+
+
+# --- list parameters --------------------------------------------------------------------
+
+FILTER_PREFIXES = ("", "=", "!", "%", ">", "<", "!=", "!%", ">=", "<=", "=%", "%=", "!=%", "!%=")
+"""Operators the docs list for `filter` keys (epic.list), longest first when matching."""
+
+Scalar = int | float | str | bool
+FilterValue = Scalar | Annotated[list[Scalar], Field(max_length=MAX_LIST_ITEMS)] | None
+
+
+def _split_prefix(key: str) -> tuple[str, str]:
+    for prefix in sorted(FILTER_PREFIXES, key=len, reverse=True):
+        if prefix and key.startswith(prefix):
+            return prefix, key[len(prefix) :]
+    return "", key
+
+
+def check_filter(value: dict[str, Any] | None, fields: Sequence[str]) -> dict[str, Any] | None:
+    """Reject filter keys that are not `[operator]FIELD` with a documented FIELD."""
+    if value is None:
+        return None
+    for key in value:
+        _, name = _split_prefix(key)
+        if name not in fields:
+            raise PydanticCustomError(
+                "unknown_filter_field",
+                "unknown filter field '{key}'; allowed fields: {allowed} "
+                "(optionally prefixed by one of {ops})",
+                {"key": key, "allowed": ", ".join(fields), "ops": " ".join(FILTER_PREFIXES[1:])},
+            )
+    return value
+
+
+NamesT = TypeVar("NamesT", list[str], dict[str, Any])
+
+
+def check_names(value: NamesT | None, fields: Sequence[str], what: str) -> NamesT | None:
+    """Reject `select` items or `order` keys that are not documented fields."""
+    if value is None:
+        return None
+    for name in value:
+        if name not in fields:
+            raise PydanticCustomError(
+                "unknown_field",
+                "unknown {what} field '{name}'; allowed: {allowed}",
+                {"what": what, "name": name, "allowed": ", ".join(fields)},
+            )
+    return value
+
+
+OrderDirection = Literal["asc", "desc", "ASC", "DESC"]
+
+
+class ListInput(BaseModel):
+    """`filter`/`order`/`select`/`start` as the list pages document them, plus `limit`.
+
+    Subclasses set `FIELDS` to the documented UPPER_SNAKE names; keys are checked against
+    it so a misspelt `GROUPID` fails here with the allowed names instead of silently
+    filtering nothing on the portal. The schema lists the names once, as the `select`
+    enum, and `filter`/`order` refer to it (keeps `tools/list` lean).
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    FIELDS: ClassVar[tuple[str, ...]] = ()
+    FILTER_FIELDS: ClassVar[tuple[str, ...] | None] = None
+    """Where a page documents a narrower set of filterable fields than selectable ones."""
+
+    filter: dict[str, FilterValue] | None = Field(
+        None,
+        max_length=MAX_LIST_ITEMS,
+        description="{'[op]FIELD': value}, FIELD as in select, op one of = ! % > < != !% >= <= "
+        "=% %= !=% !%= (none means =), e.g. {'GROUP_ID': 1, '>=ID': 10}",
+    )
+    order: dict[str, OrderDirection] | None = Field(
+        None, max_length=20, description="{'FIELD': 'asc'|'desc'}, FIELD as in select"
+    )
+    select: list[str] | None = Field(
+        None, max_length=MAX_LIST_ITEMS, description="Fields to return; omit for all"
+    )
+    start: int | None = Field(
+        None,
+        ge=-1,
+        le=MAX_ID,
+        description="Offset: 0, 50, 100... (the previous page's 'next'); -1 skips 'total'",
+    )
+    limit: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_LIMIT,
+        description=f"Return up to this many items (max {MAX_LIMIT}) in one call instead of "
+        f"one page of {PAGE_SIZE}",
+    )
+
+    @field_validator("filter")
+    @classmethod
+    def _filter_fields(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        return check_filter(value, cls.FILTER_FIELDS or cls.FIELDS)
+
+    @field_validator("order")
+    @classmethod
+    def _order_fields(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        return check_names(value, cls.FILTER_FIELDS or cls.FIELDS, "order")
+
+    @field_validator("select")
+    @classmethod
+    def _select_fields(cls, value: list[str] | None) -> list[str] | None:
+        return check_names(value, (*cls.FIELDS, "*"), "select")
+
+    @classmethod
+    def select_enum(cls) -> list[str]:
+        """The names `select` accepts, for the published schema."""
+        return [*cls.FIELDS, "*"]

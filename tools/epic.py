@@ -1,0 +1,135 @@
+"""Epic tools: `tasks.api.scrum.epic.*` (themes that group a Scrum's tasks)."""
+
+from __future__ import annotations
+
+from typing import Annotated, ClassVar
+
+from pydantic import Field
+
+from tools.common import (
+    MAX_LIST_ITEMS,
+    Color,
+    Id,
+    ListInput,
+    Name,
+    NoInput,
+    ScrumModel,
+    Text,
+    id_input,
+)
+from tools.spec import FieldsResult, ResultModel, ToolSpec
+
+DiskFileId = Annotated[str, Field(pattern=r"^n[1-9][0-9]{0,9}$")]
+_FILES = "Disk file ids prefixed with 'n', e.g. ['n428']"
+
+
+class EpicResult(ResultModel):
+    id: int
+    group_id: int
+    name: str
+    description: str
+    created_by: int
+    modified_by: int
+    color: str
+
+
+class EpicAddFields(ScrumModel):
+    name: Name = Field(description="Epic name")
+    description: Text | None = Field(None, description="Epic description")
+    group_id: Id = Field(description="Scrum (group) id")
+    color: Color | None = Field(None, description="HEX colour, e.g. #69dafc")
+    files: list[DiskFileId] | None = Field(None, max_length=MAX_LIST_ITEMS, description=_FILES)
+    created_by: Id | None = Field(None, description="User recorded as creator")
+    modified_by: Id | None = Field(None, description="User recorded as last modifier")
+
+
+class EpicAddInput(ScrumModel):
+    fields: EpicAddFields = Field(description="Epic data")
+
+
+class EpicUpdateFields(ScrumModel):
+    # docs: the table marks name and groupId required although its own example omits
+    # groupId; we follow the table.
+    name: Name = Field(description="Epic name")
+    description: Text | None = Field(None, description="Epic description")
+    group_id: Id = Field(description="Scrum (group) id")
+    color: Color | None = Field(None, description="HEX colour")
+    files: list[DiskFileId] | None = Field(
+        None, max_length=MAX_LIST_ITEMS, description=f"{_FILES}; [] removes all files"
+    )
+
+
+class EpicUpdateInput(ScrumModel):
+    id: Id = Field(description="Epic id")
+    # docs: typed `array` on this page; its structure is the same object as epic.add's.
+    fields: EpicUpdateFields = Field(description="Fields to set")
+
+
+class EpicListInput(ListInput):
+    # docs: "fields of the epic.add response", but the example uses UPPER_SNAKE; we follow
+    # the example, as sprint.list does.
+    FIELDS: ClassVar[tuple[str, ...]] = (
+        "ID", "GROUP_ID", "NAME", "DESCRIPTION", "CREATED_BY", "MODIFIED_BY", "COLOR",
+    )  # fmt: skip
+
+
+TOOLS = (
+    ToolSpec(
+        method="tasks.api.scrum.epic.add",
+        toolset="epic",
+        title="Add epic",
+        description="Create an epic in a Scrum group; link tasks to it with task_update (epicId).",
+        input=EpicAddInput,
+        output=EpicResult,
+    ),
+    ToolSpec(
+        method="tasks.api.scrum.epic.update",
+        toolset="epic",
+        title="Update epic",
+        description="Change an epic's name, description, colour, group or files. name and "
+        "groupId are required even when unchanged (see epic_get).",
+        input=EpicUpdateInput,
+        output=EpicResult,
+        idempotent=True,
+    ),
+    ToolSpec(
+        method="tasks.api.scrum.epic.get",
+        toolset="epic",
+        title="Get epic",
+        description="Get one epic by its id, with its attached files.",
+        input=id_input("Epic id"),
+        output=EpicResult,
+        read_only=True,
+    ),
+    ToolSpec(
+        method="tasks.api.scrum.epic.list",
+        toolset="epic",
+        title="List epics",
+        description="List epics, e.g. of one Scrum with filter {'GROUP_ID': id} or by name "
+        "with {'%NAME': 'login'}. Keys are UPPER_SNAKE; items come back camelCase.",
+        input=EpicListInput,
+        kind="list",
+        output=EpicResult,
+        read_only=True,
+    ),
+    ToolSpec(
+        method="tasks.api.scrum.epic.delete",
+        toolset="epic",
+        title="Delete epic",
+        description="Delete an epic by its id.",
+        input=id_input("Epic id"),
+        kind="value",
+        value_schema={"type": "array"},
+        destructive=True,
+        idempotent=True,
+    ),
+    ToolSpec(
+        method="tasks.api.scrum.epic.getFields",
+        toolset="epic",
+        title="Epic fields",
+        description="List the epic fields and their types.",
+        input=NoInput,
+        output=FieldsResult,
+        read_only=True,
+    ),
+)

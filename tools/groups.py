@@ -1,0 +1,103 @@
+"""Companion group tools: find Scrums and their groups (docs: sonet-group/*.md).
+
+A Scrum is a workgroup whose SCRUM_MASTER_ID is set; its group id is the `groupId` every
+Scrum method takes. `socialnetwork.api.workgroup.list` can select TYPE/SCRUM_MASTER_ID
+(not filter by them); `sonet_group.get` returns no Scrum fields at all.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field, field_validator
+
+from tools.common import (
+    MAX_ID,
+    MAX_LIST_ITEMS,
+    FilterValue,
+    Id,
+    ListInput,
+    OrderDirection,
+    UpperModel,
+    check_filter,
+    check_names,
+)
+from tools.spec import ResultModel, ToolSpec
+
+
+class WorkgroupItem(ResultModel):
+    id: int | str
+    name: str
+    type: str = Field(description="group, project, scrum or collab")
+    scrum_master_id: int | str
+
+
+class WorkgroupListInput(ListInput):
+    FIELDS: ClassVar[tuple[str, ...]] = (
+        "ID", "NAME", "TYPE", "SCRUM_MASTER_ID", "SCRUM_OWNER_ID", "SCRUM_SPRINT_DURATION",
+        "SCRUM_TASK_RESPONSIBLE", "DESCRIPTION", "ACTIVE", "VISIBLE", "OPENED", "CLOSED",
+        "PROJECT", "OWNER_ID", "SUBJECT_ID", "NUMBER_OF_MEMBERS", "DATE_CREATE", "DATE_UPDATE",
+        "DATE_ACTIVITY", "PROJECT_DATE_START", "PROJECT_DATE_FINISH", "KEYWORDS", "AVATAR",
+    )  # fmt: skip
+    FILTER_FIELDS: ClassVar[tuple[str, ...] | None] = (
+        "ID", "NAME", "OWNER_ID", "ACTIVE", "VISIBLE", "OPENED", "CLOSED", "PROJECT",
+        "SUBJECT_ID", "SITE_ID", "DATE_CREATE", "DATE_UPDATE", "DATE_ACTIVITY",
+    )  # fmt: skip
+
+
+SONET_FILTER_FIELDS = (
+    "ID", "NAME", "OWNER_ID", "ACTIVE", "VISIBLE", "OPENED", "CLOSED", "DATE_CREATE",
+    "DATE_UPDATE", "DATE_ACTIVITY", "IS_EXTRANET",
+)  # fmt: skip
+
+
+class SonetGroupGetInput(UpperModel):
+    # docs: this page's parameter names are UPPER_CASE, except `start`.
+    ORDER: dict[str, OrderDirection] | None = Field(
+        None, max_length=20, description="{'FIELD': 'ASC'|'DESC'}"
+    )
+    FILTER: dict[str, FilterValue] | None = Field(
+        None, max_length=MAX_LIST_ITEMS, description="{'[op]FIELD': value}, e.g. {'%NAME': 'Pro'}"
+    )
+    GROUP_ID: Id | None = Field(None, description="Only this group")
+    IS_ADMIN: Literal["Y", "N"] | None = Field(
+        None, description="'Y': skip permission checks (admins)"
+    )
+    start: int | None = Field(None, ge=0, le=MAX_ID, description="Offset: 0, 50, 100...")
+
+    @field_validator("FILTER")
+    @classmethod
+    def _filter_fields(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        return check_filter(value, SONET_FILTER_FIELDS)
+
+    @field_validator("ORDER")
+    @classmethod
+    def _order_fields(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        return check_names(value, SONET_FILTER_FIELDS, "order")
+
+
+TOOLS = (
+    ToolSpec(
+        method="socialnetwork.api.workgroup.list",
+        toolset="groups",
+        title="List workgroups and Scrums",
+        description="List the workgroups, projects and Scrums the user can see. Select "
+        "['ID','NAME','TYPE','SCRUM_MASTER_ID'] (without select only ID comes back): a Scrum has "
+        "TYPE 'scrum' and a SCRUM_MASTER_ID; its ID is the groupId of the Scrum tools.",
+        input=WorkgroupListInput,
+        kind="list",
+        output=WorkgroupItem,
+        items_key="workgroups",
+        read_only=True,
+    ),
+    ToolSpec(
+        method="sonet_group.get",
+        toolset="groups",
+        title="Get workgroups",
+        description="Get workgroups with their owner, members count and dates (UPPER_CASE "
+        "keys). It cannot tell a Scrum from a project: use workgroup_list for that.",
+        input=SonetGroupGetInput,
+        kind="list",
+        read_only=True,
+    ),
+)

@@ -1,0 +1,108 @@
+"""JSON schemas for `tools/list`, generated from the spec rows' pydantic models.
+
+All post-processing of pydantic's output happens in `clean()`: `$ref`s inlined, automatic
+titles dropped, `anyOf: [T, null]` flattened to `T`. Several clients (Gemini, Vertex,
+older Inspector builds) reject `$ref` or `anyOf` beside `default`, and the titles only cost
+tokens. Output schemas also admit the structured error object, because TypeScript-SDK
+clients validate `structuredContent` against `outputSchema` even when `isError` is true.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from tools.common import ListInput
+from tools.spec import ToolSpec
+
+JsonSchema = dict[str, Any]
+
+ERROR_PROPERTIES: JsonSchema = {
+    "error": {"anyOf": [{"type": "string"}, {"type": "integer"}]},
+    "error_description": {"type": "string"},
+    "method": {"type": "string"},
+    "http_status": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
+    "retryable": {"type": "boolean"},
+    "details": {"type": "array", "items": {"type": "object"}},
+}
+"""Shape of a failed call's `structuredContent` (see server/errors.py)."""
+
+
+def _inline_refs(node: Any, defs: dict[str, Any]) -> Any:
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            target = copy.deepcopy(defs[ref.removeprefix("#/$defs/")])
+            rest = {k: v for k, v in node.items() if k != "$ref"}
+            return _inline_refs({**target, **rest}, defs)
+        return {k: _inline_refs(v, defs) for k, v in node.items() if k != "$defs"}
+    if isinstance(node, list):
+        return [_inline_refs(v, defs) for v in node]
+    return node
+
+
+def _simplify(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_simplify(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key == "title" and isinstance(value, str):
+            continue  # pydantic's automatic "Groupid" titles; property maps hold dicts
+        if key == "default" and value is None:
+            continue
+        out[key] = _simplify(value)
+    variants = out.get("anyOf")
+    if isinstance(variants, list):
+        non_null = [v for v in variants if v != {"type": "null"}]
+        if len(non_null) == 1 and len(non_null) < len(variants):
+            del out["anyOf"]
+            out = {**non_null[0], **out}
+    return out
+
+
+def clean(schema: JsonSchema) -> JsonSchema:
+    """Make a pydantic schema portable: no `$ref`, no auto titles, no nullable unions."""
+    return _simplify(_inline_refs(schema, schema.get("$defs", {})))
+
+
+def input_schema(spec: ToolSpec) -> JsonSchema:
+    model = spec.input
+    schema = clean(model.model_json_schema(by_alias=True))
+    schema.pop("description", None)  # model docstrings are for us, not for the client
+    schema.setdefault("properties", {})
+    if issubclass(model, ListInput):
+        schema["properties"]["select"]["items"] = {"enum": model.select_enum()}
+    return schema
+
+
+def _item_schema(spec: ToolSpec) -> JsonSchema:
+    if spec.output is None:
+        return {"type": "object"}
+    schema = clean(spec.output.model_json_schema(by_alias=True))
+    schema.pop("required", None)  # `select` may return a subset of the fields
+    schema.pop("description", None)
+    schema.pop("additionalProperties", None)
+    return schema
+
+
+def success_properties(spec: ToolSpec) -> JsonSchema:
+    """Properties of a successful call's `structuredContent`."""
+    if spec.kind == "list":
+        return {
+            "items": {"type": "array", "items": _item_schema(spec)},
+            "total": {"type": "integer"},
+            "next": {"type": "integer"},
+        }
+    if spec.kind == "value":
+        return {"result": spec.value_schema}
+    properties = dict(_item_schema(spec).get("properties", {}))
+    if spec.value_schema:  # an object result that some portals send as a bare value
+        properties["result"] = spec.value_schema
+    return properties
+
+
+def output_schema(spec: ToolSpec) -> JsonSchema:
+    """The result shape on success, with the error members beside it, nothing required."""
+    return {"type": "object", "properties": {**success_properties(spec), **ERROR_PROPERTIES}}
