@@ -1,0 +1,42 @@
+"""Build the real server against a portal and talk to it through a real MCP client."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from typing import Any
+
+import httpx2
+from mcp import Client
+
+from server.app import create_server
+from server.client import Bitrix24Client
+from server.config import Limits, Webhook
+from tools import select
+from tools.spec import ToolSpec
+
+FAST = Limits(backoff_s=0.001, rate_per_s=0, burst=0)
+"""No pacing and near-zero backoff: tests count requests, not seconds."""
+
+
+@asynccontextmanager
+async def mcp_session(
+    webhook_url: str,
+    *,
+    specs: Sequence[ToolSpec] | None = None,
+    limits: Limits = FAST,
+    transport: httpx2.AsyncBaseTransport | None = None,
+) -> AsyncIterator[tuple[Client, Bitrix24Client]]:
+    """An in-process MCP client session on our server, forwarding to `webhook_url`."""
+    client = Bitrix24Client(Webhook.parse(webhook_url), limits, transport=transport)
+    server = create_server(client, specs if specs is not None else select())
+    try:
+        async with Client(server) as session:
+            yield session, client
+    finally:
+        await client.aclose()
+
+
+def limits(**changes: Any) -> Limits:
+    return replace(FAST, **changes)
