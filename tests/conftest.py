@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.standin import StandIn, running_standin
+from tests.standin import StandIn, ok, running_standin
 
 
 @pytest.fixture
@@ -14,7 +14,15 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-@pytest.fixture
-def standin() -> Iterator[StandIn]:
+@pytest.fixture(scope="session")
+def _standin_server() -> Iterator[StandIn]:
     with running_standin() as portal:
         yield portal
+
+
+@pytest.fixture
+def standin(_standin_server: StandIn) -> StandIn:
+    """The shared stand-in portal, with no recorded requests and the default answer."""
+    _standin_server.requests.clear()
+    _standin_server.reply_with(ok(True))
+    return _standin_server

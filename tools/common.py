@@ -114,8 +114,20 @@ def id_input(description: str) -> type[IdInput]:
 FILTER_PREFIXES = ("", "=", "!", "%", ">", "<", "!=", "!%", ">=", "<=", "=%", "%=", "!=%", "!%=")
 """Operators the docs list for `filter` keys (epic.list), longest first when matching."""
 
-Scalar = int | float | str | bool
-FilterValue = Scalar | Annotated[list[Scalar], Field(max_length=MAX_LIST_ITEMS)] | None
+_SCALARS = (int, float, str, bool, type(None))
+MAX_FILTER_STRING = 1000
+
+
+def _check_filter_value(key: str, value: Any) -> None:
+    items = value if isinstance(value, list) else [value]
+    if len(items) > MAX_LIST_ITEMS or not all(isinstance(v, _SCALARS) for v in items):
+        raise PydanticCustomError(
+            "filter_value",
+            "filter '{key}' takes a number, string, boolean, null or a list of up to {n} of them",
+            {"key": key, "n": MAX_LIST_ITEMS},
+        )
+    if any(isinstance(v, str) and len(v) > MAX_FILTER_STRING for v in items):
+        raise PydanticCustomError("filter_value", "filter '{key}' value is too long", {"key": key})
 
 
 def _split_prefix(key: str) -> tuple[str, str]:
@@ -129,7 +141,8 @@ def check_filter(value: dict[str, Any] | None, fields: Sequence[str]) -> dict[st
     """Reject filter keys that are not `[operator]FIELD` with a documented FIELD."""
     if value is None:
         return None
-    for key in value:
+    for key, item in value.items():
+        _check_filter_value(key, item)
         _, name = _split_prefix(key)
         if name not in fields:
             raise PydanticCustomError(
@@ -175,7 +188,7 @@ class ListInput(BaseModel):
     FILTER_FIELDS: ClassVar[tuple[str, ...] | None] = None
     """Where a page documents a narrower set of filterable fields than selectable ones."""
 
-    filter: dict[str, FilterValue] | None = Field(
+    filter: dict[str, Any] | None = Field(
         None,
         max_length=MAX_LIST_ITEMS,
         description="{'[op]FIELD': value}, FIELD as in select, op one of = ! % > < != !% >= <= "

@@ -14,7 +14,6 @@ from pydantic import Field, field_validator
 from tools.common import (
     MAX_ID,
     MAX_LIST_ITEMS,
-    FilterValue,
     Id,
     ListInput,
     OrderDirection,
@@ -56,7 +55,7 @@ class SonetGroupGetInput(UpperModel):
     ORDER: dict[str, OrderDirection] | None = Field(
         None, max_length=20, description="{'FIELD': 'ASC'|'DESC'}"
     )
-    FILTER: dict[str, FilterValue] | None = Field(
+    FILTER: dict[str, Any] | None = Field(
         None, max_length=MAX_LIST_ITEMS, description="{'[op]FIELD': value}, e.g. {'%NAME': 'Pro'}"
     )
     GROUP_ID: Id | None = Field(None, description="Only this group")

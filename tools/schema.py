@@ -3,7 +3,7 @@
 All post-processing of pydantic's output happens in `clean()`: `$ref`s inlined, automatic
 titles dropped, `anyOf: [T, null]` flattened to `T`. Several clients (Gemini, Vertex,
 older Inspector builds) reject `$ref` or `anyOf` beside `default`, and the titles only cost
-tokens. Output schemas also admit the structured error object, because TypeScript-SDK
+tokens. Output schemas must also admit the structured error object, because TypeScript-SDK
 clients validate `structuredContent` against `outputSchema` even when `isError` is true.
 """
 
@@ -16,16 +16,6 @@ from tools.common import ListInput
 from tools.spec import ToolSpec
 
 JsonSchema = dict[str, Any]
-
-ERROR_PROPERTIES: JsonSchema = {
-    "error": {"anyOf": [{"type": "string"}, {"type": "integer"}]},
-    "error_description": {"type": "string"},
-    "method": {"type": "string"},
-    "http_status": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
-    "retryable": {"type": "boolean"},
-    "details": {"type": "array", "items": {"type": "object"}},
-}
-"""Shape of a failed call's `structuredContent` (see server/errors.py)."""
 
 
 def _inline_refs(node: Any, defs: dict[str, Any]) -> Any:
@@ -77,13 +67,24 @@ def input_schema(spec: ToolSpec) -> JsonSchema:
     return schema
 
 
+def _open(node: Any) -> Any:
+    """Drop `required` and closedness: `select` may return a subset, portals add fields."""
+    if isinstance(node, list):
+        return [_open(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    return {
+        k: _open(v)
+        for k, v in node.items()
+        if k not in ("required", "additionalProperties") or not isinstance(v, (list, bool))
+    }
+
+
 def _item_schema(spec: ToolSpec) -> JsonSchema:
     if spec.output is None:
         return {"type": "object"}
-    schema = clean(spec.output.model_json_schema(by_alias=True))
-    schema.pop("required", None)  # `select` may return a subset of the fields
+    schema = _open(clean(spec.output.model_json_schema(by_alias=True)))
     schema.pop("description", None)
-    schema.pop("additionalProperties", None)
     return schema
 
 
@@ -104,5 +105,10 @@ def success_properties(spec: ToolSpec) -> JsonSchema:
 
 
 def output_schema(spec: ToolSpec) -> JsonSchema:
-    """The result shape on success, with the error members beside it, nothing required."""
-    return {"type": "object", "properties": {**success_properties(spec), **ERROR_PROPERTIES}}
+    """The result shape on success: nothing required and nothing forbidden.
+
+    That openness is what lets the error object `{error, error_description, method,
+    http_status, retryable, details?}` validate too (no success property shares its names),
+    without repeating its definition in every tool; the server instructions describe it.
+    """
+    return {"type": "object", "properties": success_properties(spec)}

@@ -1,0 +1,130 @@
+"""Invalid input never leaves the process: INVALID_ARGUMENTS, one detail per field, 0 requests."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import jsonschema
+import pytest
+
+from tests.helpers import mcp_session
+from tests.standin import StandIn
+from tests.test_forwarding import COMPANION_CASES, SCRUM_CASES
+from tools import ALL_TOOLS
+from tools.schema import input_schema, output_schema
+
+pytestmark = pytest.mark.anyio
+
+VALID: dict[str, dict[str, Any]] = {tool: args for tool, args, _ in SCRUM_CASES + COMPANION_CASES}
+VALID["scrum_batch"] = {"calls": [{"tool": "sprint_get", "arguments": {"id": 1}}]}
+SPECS = {spec.name: spec for spec in ALL_TOOLS}
+
+WRONG_TYPE = {"integer": "12", "string": 12, "object": [1], "array": {"a": 1}, "boolean": "yes"}
+
+
+def _mutations(tool: str) -> list[tuple[str, dict[str, Any], str]]:
+    """(case id, arguments, field expected in details) derived from the tool's own schema."""
+    schema = input_schema(SPECS[tool])
+    valid = VALID[tool]
+    cases = [("unknown-field", {**valid, "bogus": 1}, "bogus")]
+    props = schema.get("properties", {})
+    for name in schema.get("required", []):
+        dropped = {k: v for k, v in valid.items() if k != name}
+        cases.append((f"missing-{name}", dropped, name))
+    for name, prop in props.items():
+        if name in valid and prop.get("type") in WRONG_TYPE:
+            cases.append((f"type-{name}", {**valid, name: WRONG_TYPE[prop["type"]]}, name))
+            break
+    for name, prop in props.items():
+        if prop.get("exclusiveMinimum") == 0:
+            cases.append((f"negative-{name}", {**valid, name: -1}, name))
+            break
+    fields = props.get("fields", {})
+    if "fields" in valid and fields.get("properties"):
+        bad = copy.deepcopy(valid)
+        bad["fields"]["nameTypo"] = "x"
+        cases.append(("unknown-nested-field", bad, "fields.nameTypo"))
+        for name, prop in fields["properties"].items():
+            if prop.get("exclusiveMinimum") == 0:
+                bad = copy.deepcopy(valid)
+                bad["fields"][name] = 0
+                cases.append((f"zero-fields.{name}", bad, f"fields.{name}"))
+                break
+    return cases
+
+
+CASES = [
+    pytest.param(tool, args, field, id=f"{tool}-{case}")
+    for tool in VALID
+    for case, args, field in _mutations(tool)
+]
+
+
+def test_every_tool_has_invalid_cases() -> None:
+    assert {c.values[0] for c in CASES} == set(SPECS)
+    assert len(CASES) >= 3 * len(SPECS)
+
+
+@pytest.mark.parametrize(("tool", "arguments", "field"), CASES)
+async def test_invalid_arguments_are_rejected_before_any_request(
+    standin: StandIn, tool: str, arguments: dict[str, Any], field: str
+) -> None:
+    async with mcp_session(standin.webhook_url) as (session, _):
+        result = await session.call_tool(tool, arguments)
+    assert result.is_error
+    payload = result.structured_content
+    assert payload is not None
+    assert payload["error"] == "INVALID_ARGUMENTS"
+    assert payload["http_status"] is None and payload["retryable"] is False
+    assert payload["method"] == SPECS[tool].method
+    assert field in [d["field"] for d in payload["details"]]
+    assert standin.requests == []
+    jsonschema.validate(payload, output_schema(SPECS[tool]))  # TS-SDK clients check this
+
+
+async def test_unknown_field_error_lists_the_allowed_names(standin: StandIn) -> None:
+    async with mcp_session(standin.webhook_url) as (session, _):
+        result = await session.call_tool("backlog_add", {"fields": {"groupid": 1, "createdBy": 1}})
+    details = result.structured_content["details"]  # type: ignore[index]
+    assert {"field": "fields.groupid", "type": "extra_forbidden",
+            "message": "unknown field 'groupid'; allowed: groupId, createdBy, modifiedBy"} in details  # fmt: skip
+    assert result.content[0].text.startswith("backlog_add: invalid arguments: fields.")
+
+
+async def test_list_filter_key_typo_names_the_documented_fields(standin: StandIn) -> None:
+    async with mcp_session(standin.webhook_url) as (session, _):
+        result = await session.call_tool("sprint_list", {"filter": {"GROUPID": 1}})
+    [detail] = result.structured_content["details"]  # type: ignore[index]
+    assert detail["field"] == "filter"
+    assert "unknown filter field 'GROUPID'" in detail["message"]
+    assert "GROUP_ID" in detail["message"]
+    assert standin.requests == []
+
+
+@pytest.mark.parametrize(
+    "date", ["2021-13-01T00:00:00+02:00", "22.11.2021", "2021-11-22T25:00:00", "tomorrow"]
+)
+async def test_dates_outside_the_documented_formats_are_rejected(
+    standin: StandIn, date: str
+) -> None:
+    async with mcp_session(standin.webhook_url) as (session, _):
+        result = await session.call_tool(
+            "sprint_add", {"fields": {"groupId": 1, "name": "S", "dateStart": date}}
+        )
+    assert result.structured_content["error"] == "INVALID_ARGUMENTS"  # type: ignore[index]
+    assert standin.requests == []
+
+
+async def test_bulk_with_one_bad_call_sends_nothing_and_names_it(standin: StandIn) -> None:
+    calls = [
+        {"tool": "task_update", "arguments": {"id": i, "fields": {"entityId": 5}}}
+        for i in range(1, 120)
+    ]
+    calls[77]["arguments"]["fields"]["entityId"] = -5
+    calls.append({"tool": "no_such_tool", "arguments": {}})
+    async with mcp_session(standin.webhook_url) as (session, _):
+        result = await session.call_tool("scrum_batch", {"calls": calls})
+    fields = [d["field"] for d in result.structured_content["details"]]  # type: ignore[index]
+    assert fields == ["calls[77].arguments.fields.entityId", "calls[119].tool"]
+    assert standin.requests == []

@@ -1,0 +1,189 @@
+"""The spec table against the documentation: names, types, required flags, allowed values.
+
+A row that drifts from ../shared/b24-scrum/methods.json fails here, except for the
+documented ambiguities listed in DEVIATIONS, each with the reason we chose otherwise.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.spec_source import methods
+from tools import ALL_TOOLS, TOOLSETS, select
+from tools.schema import input_schema
+from tools.spec import ToolSpec, tool_name
+
+SCRUM = [spec for spec in ALL_TOOLS if spec.method.startswith("tasks.api.scrum.")]
+BY_METHOD = {spec.method: spec for spec in ALL_TOOLS}
+
+COMPANIONS = {
+    "tasks.task.add",
+    "tasks.task.get",
+    "tasks.task.list",
+    "socialnetwork.api.workgroup.list",
+    "sonet_group.get",
+    "user.current",
+}
+
+# (method, where, name) -> why our schema differs from methods.json
+DEVIATIONS: dict[tuple[str, str, str], str] = {
+    ("tasks.api.scrum.epic.update", "param", "fields"): "typed array, structured as an object",
+    ("tasks.api.scrum.sprint.list", "param", "select"): "typed object, described as a list",
+    ("tasks.api.scrum.sprint.list", "param", "order"): "documented object; kept",
+    ("tasks.api.scrum.epic.list", "param", "order"): "typed array, structured as an object map",
+    ("tasks.api.scrum.epic.list", "param", "filter"): "typed array, structured as an object map",
+}
+
+JSON_TYPES = {"integer": "integer", "string": "string", "object": "object", "array": "array"}
+
+
+def test_every_documented_method_is_exactly_one_tool() -> None:
+    documented = set(methods())
+    offered = {spec.method for spec in SCRUM}
+    assert offered == documented
+    assert {spec.name for spec in SCRUM} == {tool_name(m) for m in documented}
+
+
+def test_the_other_tools_are_the_companions_and_the_bulk_tool() -> None:
+    others = {spec.method for spec in ALL_TOOLS} - set(methods())
+    assert others == COMPANIONS | {"batch"}
+
+
+@pytest.mark.parametrize(
+    ("method", "name"),
+    [
+        ("tasks.api.scrum.backlog.add", "backlog_add"),
+        ("tasks.api.scrum.sprint.getFields", "sprint_get_fields"),
+        ("tasks.api.scrum.task.update", "task_update"),
+        ("tasks.api.scrum.kanban.addStage", "kanban_add_stage"),
+        ("tasks.task.list", "tasks_task_list"),
+        ("socialnetwork.api.workgroup.list", "workgroup_list"),
+        ("user.current", "user_current"),
+    ],
+)
+def test_tool_names_are_derived_from_the_method(method: str, name: str) -> None:
+    assert tool_name(method) == name
+
+
+def test_tool_names_suit_every_client() -> None:
+    for spec in ALL_TOOLS:
+        assert spec.name.replace("_", "").isalnum() and spec.name.islower()
+        assert len(spec.name) <= 40  # Claude Code prefixes mcp__<server>__ within 64
+
+
+def _params(schema: dict[str, Any]) -> dict[str, Any]:
+    return schema.get("properties", {})
+
+
+def _check_property(
+    spec: ToolSpec, where: str, doc: dict[str, Any], schema: dict[str, Any]
+) -> None:
+    key = (spec.method, where, doc["name"])
+    if key in DEVIATIONS:
+        return
+    expected = JSON_TYPES[doc["type"]]
+    assert schema.get("type") == expected, f"{key}: type {schema.get('type')} != {expected}"
+    if doc.get("allowed_values"):
+        assert set(schema["enum"]) == set(doc["allowed_values"]), key
+
+
+@pytest.mark.parametrize("spec", SCRUM, ids=lambda s: s.name)
+def test_parameters_match_the_documentation(spec: ToolSpec) -> None:
+    doc = methods()[spec.method]
+    schema = input_schema(spec)
+    props = _params(schema)
+    documented = {p["name"] for p in doc["params"]}
+    ours = set(props) - {"limit"}  # limit is ours: several pages in one call
+    assert ours == documented
+    required = {p["name"] for p in doc["params"] if p["required"]}
+    assert set(schema.get("required", [])) == required
+    for param in doc["params"]:
+        _check_property(spec, "param", param, props[param["name"]])
+
+
+def _field_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    # epic.list documents its filter vocabulary as pseudo-fields; checked by the list test.
+    return [f for f in doc.get("fields", []) if " " not in f["name"]]
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [s for s in SCRUM if "fields" in _params(input_schema(s))],
+    ids=lambda s: s.name,
+)
+def test_fields_match_the_documentation(spec: ToolSpec) -> None:
+    doc = methods()[spec.method]
+    fields_schema = _params(input_schema(spec))["fields"]
+    props = fields_schema["properties"]
+    documented = {f["name"] for f in _field_rows(doc)}
+    extra_ok = {"createdBy", "modifiedBy"} if spec.method.endswith("sprint.add") else set()
+    assert set(props) == documented | extra_ok
+    required = {f["name"] for f in _field_rows(doc) if f["required"]}
+    assert set(fields_schema.get("required", [])) == required
+    assert fields_schema["additionalProperties"] is False
+    for field in _field_rows(doc):
+        _check_property(spec, "field", field, props[field["name"]])
+
+
+@pytest.mark.parametrize(
+    ("method", "documented"),
+    [
+        ("tasks.api.scrum.sprint.list", None),
+        ("tasks.api.scrum.epic.list", None),
+    ],
+)
+def test_list_fields_match_the_documentation(method: str, documented: None) -> None:
+    doc = methods()[method]
+    spec = BY_METHOD[method]
+    select_enum = set(_params(input_schema(spec))["select"]["items"]["enum"]) - {"*"}
+    if method.endswith("sprint.list"):
+        assert select_enum == {f["name"] for f in doc["fields"]}
+    else:
+        vocabulary = next(f for f in doc["fields"] if f["name"].startswith("filterable"))
+        assert select_enum == set(vocabulary["allowed_values"])
+
+
+def _walk(schema: Any, path: str = "") -> list[tuple[str, dict[str, Any]]]:
+    found: list[tuple[str, dict[str, Any]]] = []
+    if isinstance(schema, dict):
+        found.append((path, schema))
+        for key, value in schema.items():
+            found.extend(_walk(value, f"{path}/{key}"))
+    elif isinstance(schema, list):
+        for index, value in enumerate(schema):
+            found.extend(_walk(value, f"{path}/{index}"))
+    return found
+
+
+@pytest.mark.parametrize("spec", ALL_TOOLS, ids=lambda s: s.name)
+def test_input_schemas_are_closed_described_and_portable(spec: ToolSpec) -> None:
+    schema = input_schema(spec)
+    assert schema["type"] == "object"
+    for path, node in _walk(schema):
+        assert "$ref" not in node and "$defs" not in node, path
+        assert {"type": "null"} not in node.get("anyOf", []), path
+        if node.get("type") == "object" and "properties" in node:
+            assert node.get("additionalProperties") is False, f"{spec.name}{path} is open"
+            for name, prop in node["properties"].items():
+                assert prop.get("description"), f"{spec.name}{path}/{name} has no description"
+
+
+@pytest.mark.parametrize("spec", ALL_TOOLS, ids=lambda s: s.name)
+def test_annotations_follow_the_rows(spec: ToolSpec) -> None:
+    action = spec.method.rsplit(".", 1)[-1]
+    reads = action.startswith(("get", "list")) or spec.method in ("user.current", "sonet_group.get")
+    assert spec.read_only == reads, spec.name
+    assert spec.destructive == action.startswith("delete"), spec.name
+
+
+def test_toolsets_and_read_only_select_rows() -> None:
+    assert {spec.toolset for spec in ALL_TOOLS} == set(TOOLSETS)
+    read_only = select(read_only=True)
+    assert read_only and all(spec.read_only for spec in read_only)
+    assert {s.name for s in select(["sprint"])} == {
+        s.name for s in ALL_TOOLS if s.toolset == "sprint"
+    }
+    with pytest.raises(ValueError, match="unknown toolset"):
+        select(["sprints"])
