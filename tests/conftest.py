@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.live_sandbox import LiveSandbox, running_sandbox
 from tests.standin import StandIn, ok, running_standin
 
 
@@ -26,3 +27,10 @@ def standin(_standin_server: StandIn) -> StandIn:
     _standin_server.requests.clear()
     _standin_server.reply_with(ok(True))
     return _standin_server
+
+
+@pytest.fixture
+def sandbox() -> Iterator[LiveSandbox]:
+    """A freshly seeded sandbox portal on loopback HTTP."""
+    with running_sandbox() as live:
+        yield live
