@@ -38,6 +38,22 @@ On failure a tool returns isError with {error, error_description, method, http_s
 retryable[, details]}; error is the portal's own code when the portal refused the call."""
 
 
+def _annotations(spec: ToolSpec) -> ToolAnnotations:
+    """All hints a client needs, none it would infer anyway (tools/list is paid in tokens).
+
+    The tool's own `title` is shown first by clients, so it is not repeated here;
+    destructive/idempotent hints mean nothing beside readOnlyHint=true (MCP spec), and
+    openWorldHint defaults to true, which a portal on the network is.
+    """
+    if spec.read_only:
+        return ToolAnnotations(read_only_hint=True)
+    return ToolAnnotations(
+        read_only_hint=False,
+        destructive_hint=spec.destructive,
+        idempotent_hint=spec.idempotent,
+    )
+
+
 def tool_definition(spec: ToolSpec) -> Tool:
     return Tool(
         name=spec.name,
@@ -45,13 +61,7 @@ def tool_definition(spec: ToolSpec) -> Tool:
         description=spec.description,
         input_schema=input_schema(spec),
         output_schema=output_schema(spec),
-        annotations=ToolAnnotations(
-            title=spec.title,
-            read_only_hint=spec.read_only,
-            destructive_hint=spec.destructive,
-            idempotent_hint=spec.idempotent or spec.read_only,
-            open_world_hint=True,
-        ),
+        annotations=_annotations(spec),
     )
 
 

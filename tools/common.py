@@ -24,22 +24,38 @@ MAX_LIST_ITEMS = 100
 PAGE_SIZE = 50  # docs: "Page size cannot be changed".
 MAX_LIMIT = 500
 
-Id = Annotated[int, Field(gt=0, le=MAX_ID)]
-"""A positive Bitrix24 identifier."""
+
+def _check_max_id(value: int) -> int:
+    if value > MAX_ID:
+        raise PydanticCustomError("id_too_large", "ids are at most {max}", {"max": MAX_ID})
+    return value
+
+
+Id = Annotated[int, Field(gt=0), AfterValidator(_check_max_id)]
+"""A positive Bitrix24 identifier. The upper bound is checked but left out of the schema:
+every id field would repeat it, and only a broken client would come near it."""
 
 Sort = Annotated[int, Field(ge=0, le=MAX_ID)]
 
-_DATE_RE = re.compile(
-    r"^(?:\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
-    r"|\d{1,11})$"
+DATE_PATTERN = r"^(\d{4}-\d\d-\d\d([T ][\d:.]+(Z|[+-][\d:]+)?)?|\d{1,11})$"
+"""The shape of an ISO 8601 date or a unix timestamp; `_check_date` checks the calendar."""
+
+
+_TIME_RE = re.compile(
+    r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$"
 )
-DATE_PATTERN = _DATE_RE.pattern
 
 
 def _check_date(value: str) -> str:
     """Reject dates that match the shape but not the calendar (2024-13-45)."""
     if value.isdigit():
         return value
+    if not _TIME_RE.match(value):
+        raise PydanticCustomError(
+            "date_format",
+            "'{value}' is not a valid date; use YYYY-MM-DDThh:mm:ss+hh:mm or a unix timestamp",
+            {"value": value},
+        )
     try:
         datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
@@ -191,8 +207,8 @@ class ListInput(BaseModel):
     filter: dict[str, Any] | None = Field(
         None,
         max_length=MAX_LIST_ITEMS,
-        description="{'[op]FIELD': value}, FIELD as in select, op one of = ! % > < != !% >= <= "
-        "=% %= !=% !%= (none means =), e.g. {'GROUP_ID': 1, '>=ID': 10}",
+        description="{'[op]FIELD': value}, FIELD as in select, op one of "
+        "= ! % > < != !% >= <= =% %= !=% !%=, e.g. {'GROUP_ID': 1, '>=ID': 10}",
     )
     order: dict[str, OrderDirection] | None = Field(
         None, max_length=20, description="{'FIELD': 'asc'|'desc'}, FIELD as in select"
@@ -204,14 +220,13 @@ class ListInput(BaseModel):
         None,
         ge=-1,
         le=MAX_ID,
-        description="Offset: 0, 50, 100... (the previous page's 'next'); -1 skips 'total'",
+        description="Offset: the previous page's 'next' (pages of 50); -1 skips 'total'",
     )
     limit: int | None = Field(
         None,
         ge=1,
         le=MAX_LIMIT,
-        description=f"Return up to this many items (max {MAX_LIMIT}) in one call instead of "
-        f"one page of {PAGE_SIZE}",
+        description=f"Fetch up to this many items in one call (default one page of {PAGE_SIZE})",
     )
 
     @field_validator("filter")

@@ -31,9 +31,9 @@ def _inline_refs(node: Any, defs: dict[str, Any]) -> Any:
     return node
 
 
-def _simplify(node: Any) -> Any:
+def _simplify(node: Any, flatten_null: bool = True) -> Any:
     if isinstance(node, list):
-        return [_simplify(v) for v in node]
+        return [_simplify(v, flatten_null) for v in node]
     if not isinstance(node, dict):
         return node
     out: dict[str, Any] = {}
@@ -42,9 +42,9 @@ def _simplify(node: Any) -> Any:
             continue  # pydantic's automatic "Groupid" titles; property maps hold dicts
         if key == "default" and value is None:
             continue
-        out[key] = _simplify(value)
+        out[key] = _simplify(value, flatten_null)
     variants = out.get("anyOf")
-    if isinstance(variants, list):
+    if flatten_null and isinstance(variants, list):
         non_null = [v for v in variants if v != {"type": "null"}]
         if len(non_null) == 1 and len(non_null) < len(variants):
             del out["anyOf"]
@@ -52,9 +52,13 @@ def _simplify(node: Any) -> Any:
     return out
 
 
-def clean(schema: JsonSchema) -> JsonSchema:
-    """Make a pydantic schema portable: no `$ref`, no auto titles, no nullable unions."""
-    return _simplify(_inline_refs(schema, schema.get("$defs", {})))
+def clean(schema: JsonSchema, *, flatten_null: bool = True) -> JsonSchema:
+    """Make a pydantic schema portable: no `$ref`, no auto titles.
+
+    In inputs `X | None` only means "may be omitted", so the null branch is dropped; in
+    outputs null is a value portals really send (`"deadline": null`), so it stays.
+    """
+    return _simplify(_inline_refs(schema, schema.get("$defs", {})), flatten_null)
 
 
 def input_schema(spec: ToolSpec) -> JsonSchema:
@@ -83,7 +87,7 @@ def _open(node: Any) -> Any:
 def _item_schema(spec: ToolSpec) -> JsonSchema:
     if spec.output is None:
         return {"type": "object"}
-    schema = _open(clean(spec.output.model_json_schema(by_alias=True)))
+    schema = _open(clean(spec.output.model_json_schema(by_alias=True), flatten_null=False))
     schema.pop("description", None)
     return schema
 
