@@ -6,22 +6,26 @@ from Python signatures, and because every failure must become a structured tool 
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
 from mcp import MCPError
 from mcp.server import Server, ServerRequestContext
+from mcp.shared.exceptions import MCPDeprecationWarning
 from mcp.types import (
     INVALID_PARAMS,
     CallToolRequestParams,
     CallToolResult,
+    EmptyResult,
     ListToolsResult,
     PaginatedRequestParams,
+    SetLevelRequestParams,
     Tool,
     ToolAnnotations,
 )
 
-from server import __version__
+from server import __version__, client_logs
 from server.client import Bitrix24Client
 from server.dispatch import Dispatcher
 from server.errors import UnknownToolError
@@ -70,6 +74,8 @@ def create_server(client: Bitrix24Client, specs: Sequence[ToolSpec]) -> Server[A
     dispatcher = Dispatcher(client, {spec.name: spec for spec in specs})
     tools = [tool_definition(spec) for spec in specs]
     listing = ListToolsResult(tools=tools)
+    asked = client_logs.ClientLogLevel()
+    client_logs.install()
 
     async def list_tools(
         _ctx: ServerRequestContext[Any], _params: PaginatedRequestParams | None
@@ -83,20 +89,31 @@ def create_server(client: Bitrix24Client, specs: Sequence[ToolSpec]) -> Server[A
             await ctx.session.report_progress(done, total, message)
 
         try:
-            return await dispatcher.call(params.name, params.arguments, progress)
+            async with client_logs.forwarded(ctx, asked):
+                return await dispatcher.call(params.name, params.arguments, progress)
         except UnknownToolError as exc:
             raise MCPError(INVALID_PARAMS, exc.description) from None
+
+    async def set_logging_level(
+        _ctx: ServerRequestContext[Any], params: SetLevelRequestParams
+    ) -> EmptyResult:
+        asked.level = client_logs.LEVEL_NUMBERS.get(params.level, 0)
+        return EmptyResult()
 
     def tool_input_schema(name: str) -> dict[str, Any] | None:
         spec = dispatcher.specs.get(name)
         return input_schema(spec) if spec else None
 
-    return Server(
-        "bitrix24-scrum-mcp",
-        version=__version__,
-        title="Bitrix24 Scrum",
-        instructions=INSTRUCTIONS,
-        on_list_tools=list_tools,
-        on_call_tool=call_tool,
-        get_tool_input_schema=tool_input_schema,
-    )
+    with warnings.catch_warnings():
+        # MCP logging is deprecated in protocol 2026-07-28, still used by older clients.
+        warnings.simplefilter("ignore", MCPDeprecationWarning)
+        return Server(
+            "bitrix24-scrum-mcp",
+            version=__version__,
+            title="Bitrix24 Scrum",
+            instructions=INSTRUCTIONS,
+            on_list_tools=list_tools,
+            on_call_tool=call_tool,
+            on_set_logging_level=set_logging_level,
+            get_tool_input_schema=tool_input_schema,
+        )
