@@ -1,0 +1,44 @@
+"""An embedded emulator of a Bitrix24 portal's REST API for `tasks.api.scrum.*` and friends.
+
+    from sandbox import Portal, FaultConfig, create_app, DEMO_USER_ID, DEMO_WEBHOOK_CODE
+    portal = Portal()                      # the seeded demo portal, in memory
+    app = create_app(portal, faults=FaultConfig())
+
+See sandbox/README.md for the emulated behaviour and every choice made where the docs
+are silent or contradict themselves.
+"""
+
+from sandbox.app import DroppedConnection, create_app
+from sandbox.faults import FaultConfig
+from sandbox.portal import Portal, Principal
+from sandbox.seed import (
+    DEMO_BACKLOG_ID,
+    DEMO_OUTSIDER_USER_ID,
+    DEMO_PLAIN_GROUP_ID,
+    DEMO_SCRUM_GROUP_ID,
+    DEMO_SECOND_BACKLOG_ID,
+    DEMO_SECOND_SCRUM_GROUP_ID,
+    DEMO_SPRINT_ID,
+    DEMO_USER_ID,
+    DEMO_WEBHOOK_CODE,
+)
+from sandbox.serve import serve, webhook_url
+
+__all__ = [
+    "DEMO_BACKLOG_ID",
+    "DEMO_OUTSIDER_USER_ID",
+    "DEMO_PLAIN_GROUP_ID",
+    "DEMO_SCRUM_GROUP_ID",
+    "DEMO_SECOND_BACKLOG_ID",
+    "DEMO_SECOND_SCRUM_GROUP_ID",
+    "DEMO_SPRINT_ID",
+    "DEMO_USER_ID",
+    "DEMO_WEBHOOK_CODE",
+    "DroppedConnection",
+    "FaultConfig",
+    "Portal",
+    "Principal",
+    "create_app",
+    "serve",
+    "webhook_url",
+]

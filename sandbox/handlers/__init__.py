@@ -1,0 +1,1 @@
+"""One module per REST method family; each exports `HANDLERS` (method name → function)."""

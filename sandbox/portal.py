@@ -1,0 +1,227 @@
+"""`Portal`: one emulated Bitrix24 portal — its store, credentials and the call dispatcher.
+
+The ASGI app owns HTTP; the portal owns everything after the request is parsed: who is
+calling (webhook or OAuth token), which method runs, its scope check, its transaction and
+its envelope. Each call, and each batch sub-call, is one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sandbox.context import Call
+from sandbox.envelope import time_block
+from sandbox.errors import (
+    ExpiredTokenError,
+    InsufficientScopeError,
+    InvalidCredentialsError,
+    InvalidTokenError,
+    MethodError,
+    MethodNotFoundError,
+)
+from sandbox.faults import FaultConfig
+from sandbox.registry import lookup
+from sandbox.seed import DEMO_SCOPES, DEMO_USER_ID, DEMO_WEBHOOK_CODE, seed_demo, seed_minimal
+from sandbox.store import Store
+
+ALL_SCOPES = ("task", "user", "sonet_group", "basic")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who a request runs as: the webhook owner or the token's user, with granted scopes."""
+
+    user_id: int
+    scopes: frozenset[str]
+
+
+@dataclass
+class CallResult:
+    """A successful call: the handler's payload and its `time` block."""
+
+    payload: Any
+    time: dict[str, Any]
+
+
+class Portal:
+    """An emulated portal backed by SQLite (`:memory:` by default, or a file that persists).
+
+    `seed=True` loads the demo portal (see `sandbox.seed`); `seed=False` leaves only user 1.
+    The demo webhook (`DEMO_USER_ID`/`DEMO_WEBHOOK_CODE`, every scope) is always registered.
+    """
+
+    def __init__(
+        self,
+        db_path: str = ":memory:",
+        seed: bool = True,
+        *,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = Store(db_path)
+        self.wall_clock = wall_clock
+        self.request_count = 0
+        self.requests: list[tuple[str, dict[str, Any]]] = []
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self._lock = threading.Lock()
+        with self.store.transaction():
+            (seed_demo if seed else seed_minimal)(self.store)
+        self.add_webhook(DEMO_USER_ID, DEMO_WEBHOOK_CODE, DEMO_SCOPES)
+
+    # -- credentials -------------------------------------------------------------------
+
+    def add_webhook(self, user_id: int, code: str, scopes: tuple[str, ...] = ALL_SCOPES) -> None:
+        """Register an incoming webhook `/rest/<user_id>/<code>/` with the given scopes."""
+        with self.store.transaction():
+            self.store.run(
+                "INSERT OR REPLACE INTO webhooks (user_id, code, scopes) VALUES (?, ?, ?)",
+                (user_id, code, json.dumps(list(scopes))),
+            )
+
+    def issue_oauth_tokens(
+        self,
+        user_id: int,
+        access_token: str,
+        refresh_token: str,
+        expires_in: int = 3600,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        scopes: tuple[str, ...] = ALL_SCOPES,
+    ) -> None:
+        """Register an OAuth token pair; `expires_in <= 0` gives an already expired token."""
+        with self.store.transaction():
+            self.store.run(
+                "INSERT OR REPLACE INTO oauth_tokens (access_token, refresh_token, user_id, "
+                "expires_at, client_id, client_secret, scopes) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    access_token,
+                    refresh_token,
+                    user_id,
+                    self.wall_clock() + expires_in,
+                    client_id,
+                    client_secret,
+                    json.dumps(list(scopes)),
+                ),
+            )
+
+    def webhook_principal(self, user_id: int, code: str) -> Principal:
+        """Raises: InvalidCredentialsError for an unknown user, code or inactive owner."""
+        row = self.store.one(
+            "SELECT w.scopes FROM webhooks w JOIN users u ON u.id = w.user_id "
+            "WHERE w.user_id = ? AND w.code = ? AND u.active = 1",
+            (user_id, code),
+        )
+        if row is None:
+            raise InvalidCredentialsError()
+        return Principal(user_id, frozenset(json.loads(row["scopes"])))
+
+    def token_principal(self, access_token: str) -> Principal:
+        """Raises: InvalidTokenError (unknown) or ExpiredTokenError (past `expires`)."""
+        row = self.store.one("SELECT * FROM oauth_tokens WHERE access_token = ?", (access_token,))
+        if row is None:
+            raise InvalidTokenError()
+        if row["expires_at"] <= self.wall_clock():
+            raise ExpiredTokenError()
+        return Principal(int(row["user_id"]), frozenset(json.loads(row["scopes"])))
+
+    # -- test and demo helpers ---------------------------------------------------------
+
+    def add_user(self, name: str, last_name: str = "", *, is_admin: bool = False) -> int:
+        """Add an employee; returns the new user id."""
+        with self.store.transaction():
+            return self.store.insert(
+                "users",
+                {
+                    "name": name,
+                    "last_name": last_name,
+                    "email": f"{name.lower()}@sandbox.example",
+                    "is_admin": int(is_admin),
+                },
+            )
+
+    def add_group(
+        self,
+        name: str,
+        *,
+        owner_id: int = DEMO_USER_ID,
+        scrum_master_id: int = 0,
+        members: tuple[int, ...] = (),
+        with_backlog: bool | None = None,
+    ) -> int:
+        """Add a workgroup (a Scrum when `scrum_master_id` is set, which also gets a backlog)."""
+        with self.store.transaction():
+            group_id = self.store.insert(
+                "groups",
+                {
+                    "name": name,
+                    "owner_id": owner_id,
+                    "scrum_master_id": scrum_master_id,
+                    "project": "Y" if scrum_master_id else "N",
+                    "visible": "Y",
+                    "date_create": int(self.wall_clock()),
+                },
+            )
+            for user_id in {owner_id, *members}:
+                role = "A" if user_id == owner_id else "K"
+                self.store.insert(
+                    "group_members", {"group_id": group_id, "user_id": user_id, "role": role}
+                )
+            if with_backlog if with_backlog is not None else bool(scrum_master_id):
+                self.store.insert(
+                    "entities",
+                    {"group_id": group_id, "entity_type": "backlog", "created_by": owner_id},
+                )
+            return group_id
+
+    def close(self) -> None:
+        self.store.close()
+
+    # -- dispatch ----------------------------------------------------------------------
+
+    def note_request(self, method: str, params: dict[str, Any]) -> None:
+        """Count one REST HTTP request (a batch counts once)."""
+        with self._lock:
+            self.request_count += 1
+            self.requests.append((method, params))
+
+    def execute(
+        self,
+        principal: Principal,
+        method: str,
+        params: dict[str, Any],
+        base_url: str,
+        faults: FaultConfig | None = None,
+    ) -> CallResult:
+        """Run one method in its own transaction.
+
+        Raises: RestError (method not found, scope, or the method's documented errors).
+        """
+        spec = lookup(method)
+        if spec is None:
+            raise MethodNotFoundError()
+        if spec.scopes and not (spec.scopes & principal.scopes):
+            raise InsufficientScopeError()
+        with self._lock:
+            self.calls.append((spec.name, params))
+        start = self.wall_clock()
+        call = Call(
+            store=self.store,
+            method=spec.name,
+            user_id=principal.user_id,
+            scopes=principal.scopes,
+            now=start,
+            base_url=base_url,
+            error_status=spec.error_status,
+            portal=self,
+        )
+        with self.store.transaction():
+            payload = spec.handler(call, params)
+            forced = (faults.force_errors if faults is not None else {}).get(spec.name)
+            if forced:
+                # The test hook for catch-all errors: the call ran, now it "fails inside".
+                raise MethodError(forced, spec.error_status)
+        return CallResult(payload, time_block(start, self.wall_clock()))
