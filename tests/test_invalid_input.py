@@ -110,9 +110,13 @@ async def test_dates_outside_the_documented_formats_are_rejected(
 ) -> None:
     async with mcp_session(standin.webhook_url) as (session, _):
         result = await session.call_tool(
-            "sprint_add", {"fields": {"groupId": 1, "name": "S", "dateStart": date}}
-        )
+            "sprint_add",
+            {"fields": {"groupId": 1, "name": "S", "status": "planned", "dateStart": date,
+                        "dateEnd": "2021-11-29T00:00:00+02:00"}},
+        )  # fmt: skip
     assert result.structured_content["error"] == "INVALID_ARGUMENTS"  # type: ignore[index]
+    fields = [d["field"] for d in result.structured_content["details"]]  # type: ignore[index]
+    assert fields == ["fields.dateStart"]
     assert standin.requests == []
 
 

@@ -44,10 +44,13 @@ class SprintAddFields(ScrumModel):
     # named in its errors and listed by sprint.getFields, so they are accepted.
     created_by: Id | None = Field(None, description="User recorded as creator")
     modified_by: Id | None = Field(None, description="User recorded as last modifier")
-    date_start: BitrixDate | None = Field(None, description=f"Start: {_DATE}")
-    date_end: BitrixDate | None = Field(None, description=f"End: {_DATE}")
-    status: SprintStatus | None = Field(
-        None, description="Initial status, default planned; only one sprint per group is active"
+    # docs: the table marks dates and status optional, but the portal's controller (and the
+    # current Russian page) rejects a sprint without them ("Incorrect dateStart format",
+    # "Incorrect sprint status"), so they are required here rather than failing remotely.
+    date_start: BitrixDate = Field(description=f"Start: {_DATE}")
+    date_end: BitrixDate = Field(description=f"End: {_DATE}")
+    status: SprintStatus = Field(
+        description="Usually planned; a group can have only one active sprint"
     )
 
 
