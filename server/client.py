@@ -9,6 +9,7 @@ OUTCOME_UNKNOWN and never repeated.
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import time
@@ -19,13 +20,14 @@ import anyio
 import httpx2
 
 from server import envelope
-from server.config import Limits, OAuth, Webhook
+from server.config import Limits, OAuth, Secret, Webhook
 from server.envelope import RestResult
 from server.errors import (
     AuthError,
     BadResponseError,
     Bitrix24Error,
     ConnectFailedError,
+    InvalidArgumentsError,
     OutcomeUnknownError,
     RateLimitedError,
     RemoteError,
@@ -34,19 +36,22 @@ from server.errors import (
 )
 from server.oauth import TokenKeeper
 from server.pacing import Pacer
+from server.redact import REDACTOR
 
 logger = logging.getLogger(__name__)
 
 USER_AGENT = "bitrix24-scrum-mcp/0.1"
 _NOT_SENT = (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.PoolTimeout)
 _LOST_ANSWER = (
-    httpx2.ReadTimeout,
-    httpx2.WriteTimeout,
     httpx2.ReadError,
     httpx2.WriteError,
     httpx2.RemoteProtocolError,
     httpx2.CloseError,
+    httpx2.DecodingError,
 )
+_JSON = {"Content-Type": "application/json"}
+_NEVER_RETRY = frozenset({"OVERLOAD_LIMIT", "PORTAL_DELETED"})
+"""5xx codes that repeating cannot fix: a manual block by support, a deleted portal."""
 
 
 class Bitrix24Client:
@@ -93,13 +98,18 @@ class Bitrix24Client:
         attempt = 0
         refreshed = False
         while True:
+            token = self.tokens.current if self.tokens is not None else None
             try:
-                return await self._attempt(method, params or {}, write=write, deadline=deadline)
+                return await self._attempt(
+                    method, params or {}, write=write, deadline=deadline, token=token
+                )
             except AuthError as exc:
                 if exc.error != "expired_token" or refreshed or not self._can_refresh():
                     raise
-                assert self.tokens is not None
-                await self.tokens.refresh(exc)  # the call was refused, so repeating it is safe
+                assert self.tokens is not None and token is not None
+                # The call was refused, so repeating it is safe. Passing the token this call
+                # used lets concurrent callers share one refresh.
+                await self.tokens.refresh(exc, used=token)
                 refreshed = True
                 continue
             except Bitrix24Error as exc:
@@ -127,6 +137,8 @@ class Bitrix24Client:
             return False
         if isinstance(exc, TransportError):
             return True
+        if isinstance(exc, RemoteError) and exc.error in _NEVER_RETRY:
+            return False
         if isinstance(exc, (RemoteError, BadResponseError)):
             return exc.http_status is not None and exc.http_status >= 500
         return False
@@ -136,43 +148,53 @@ class Bitrix24Client:
         return min(base, 10.0) * (0.5 + random.random())  # full jitter around the step
 
     async def _attempt(
-        self, method: str, params: Mapping[str, Any], *, write: bool, deadline: float
+        self,
+        method: str,
+        params: Mapping[str, Any],
+        *,
+        write: bool,
+        deadline: float,
+        token: Secret | None = None,
     ) -> RestResult:
+        body = dict(params)
+        if token is not None:
+            body["auth"] = token.reveal()
+        content = self._encode(body, method)
         await self.pacer.acquire()
         remaining = deadline - time.monotonic()
-        if remaining <= 0:
+        if remaining <= 0:  # nothing was sent yet, so trying again later is safe
             raise TimeoutError_(
-                f"no answer within the total timeout of {self.limits.total_timeout_s:g}s",
+                f"the total timeout of {self.limits.total_timeout_s:g}s passed before the "
+                "request could be sent",
                 method=method,
-                retryable=not write,
+                retryable=True,
             )
-        body = dict(params)
-        if self.tokens is not None:
-            body["auth"] = self.tokens.access_token
         timeout = httpx2.Timeout(
             min(self.limits.read_timeout_s, remaining),
             connect=min(self.limits.connect_timeout_s, remaining),
         )
         self.requests_sent += 1
         try:
-            async with self._http.stream(
-                "POST", self._url(method), json=body, timeout=timeout
-            ) as response:
-                content = await self._read_capped(response, method)
-                status = response.status_code
-                content_type = response.headers.get("content-type", "")
+            # The read timeout bounds each wait for bytes; this bounds the whole answer, so
+            # a portal that drips its body slowly cannot hold a call past the total timeout.
+            with anyio.fail_after(remaining):
+                async with self._http.stream(
+                    "POST", self._url(method), content=content, headers=_JSON, timeout=timeout
+                ) as response:
+                    content = await self._read_capped(response, method)
+                    status = response.status_code
+                    content_type = response.headers.get("content-type", "")
         except _NOT_SENT as exc:
             raise ConnectFailedError(
                 f"could not connect to the portal ({type(exc).__name__})", method=method
             ) from None
-        except httpx2.TimeoutException as exc:
-            raise self._lost(method, write, f"no answer in time ({type(exc).__name__})") from None
-        except _LOST_ANSWER as exc:
-            raise self._lost(method, write, f"connection lost ({type(exc).__name__})") from None
-        except httpx2.HTTPError as exc:
-            raise TransportError(
-                f"HTTP failure ({type(exc).__name__})", method=method, retryable=not write
+        except (httpx2.TimeoutException, TimeoutError) as exc:
+            raise self._lost(
+                method, write, f"no answer in time ({type(exc).__name__})", timeout=True
             ) from None
+        except (*_LOST_ANSWER, httpx2.HTTPError, OSError) as exc:
+            raise self._lost(method, write, f"connection lost ({type(exc).__name__})") from None
+        content = REDACTOR.scrub_bytes(content)  # a portal echoing our URL must not leak it
         try:
             return envelope.parse(method, status, content_type, content)
         except RateLimitedError:
@@ -180,16 +202,45 @@ class Bitrix24Client:
             raise
 
     @staticmethod
-    def _lost(method: str, write: bool, what: str) -> TransportError:
+    def _encode(body: Mapping[str, Any], method: str) -> bytes:
+        """The JSON body, as httpx would send it; NaN/Infinity are refused, not sent."""
+        try:
+            text = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        except (ValueError, TypeError, RecursionError):
+            raise InvalidArgumentsError(
+                [
+                    {
+                        "field": "",
+                        "type": "json_invalid",
+                        "message": "the arguments cannot be sent as JSON "
+                        "(NaN, Infinity or nesting too deep)",
+                    }
+                ],
+                method=method,
+            ) from None
+        return text.encode("utf-8")
+
+    @staticmethod
+    def _lost(method: str, write: bool, what: str, *, timeout: bool = False) -> TransportError:
+        """The request was (maybe partly) sent and no usable answer came back."""
         if write:
             return OutcomeUnknownError(
                 f"{what} after the request was sent: the change may or may not have been applied",
                 method=method,
             )
-        return TimeoutError_(what, method=method, retryable=True)
+        if timeout:
+            return TimeoutError_(what, method=method, retryable=True)
+        return TransportError(what, method=method, retryable=True)
 
     async def _read_capped(self, response: httpx2.Response, method: str) -> bytes:
         cap = self.limits.max_response_bytes
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > cap:
+            raise BadResponseError(
+                f"the portal's answer is larger than {cap} bytes",
+                method=method,
+                http_status=response.status_code,
+            )
         chunks: list[bytes] = []
         size = 0
         async for chunk in response.aiter_bytes():

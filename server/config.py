@@ -9,6 +9,7 @@ masked, and registered with the redactor so they never reach a log line.
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -147,6 +148,20 @@ class Limits:
     total_timeout_s: float = 120.0
     max_response_bytes: int = 16 * 1024 * 1024
 
+    def __post_init__(self) -> None:
+        for name in ("rate_per_s", "backoff_s"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value >= 0):
+                raise ConfigError(f"{name} must be a finite number >= 0 (got {value!r})")
+        for name in ("connect_timeout_s", "read_timeout_s", "total_timeout_s"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value > 0):
+                raise ConfigError(f"timeout {name} must be a finite number > 0 (got {value!r})")
+        if self.burst < 0 or self.max_retries < 0 or self.max_retries > 20:
+            raise ConfigError("burst must be >= 0 and max_retries between 0 and 20")
+        if self.max_response_bytes < 1024:
+            raise ConfigError("max_response_bytes must be at least 1024")
+
 
 @dataclass(frozen=True, slots=True)
 class Settings:
@@ -276,6 +291,7 @@ def _limits_from_env(get) -> Limits:  # type: ignore[no-untyped-def]
         ("BITRIX24_TIMEOUT_READ", "read_timeout_s", float),
         ("BITRIX24_TIMEOUT_TOTAL", "total_timeout_s", float),
         ("BITRIX24_BACKOFF", "backoff_s", float),
+        ("BITRIX24_MAX_RESPONSE_BYTES", "max_response_bytes", int),
     ):
         raw = get(env_name)
         if raw is not None:

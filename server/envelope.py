@@ -25,8 +25,14 @@ class RestResult:
 
 def _describe_body(content_type: str) -> str:
     if "html" in content_type:
-        return "an HTML page"
-    return f"a non-JSON body ({content_type.split(';')[0] or 'no content type'})"
+        return "an HTML page instead of JSON"
+    if "json" in content_type:
+        return "a body that is not valid JSON (truncated, wrong encoding or malformed)"
+    return f"a non-JSON body ({content_type.split(';')[0] or 'no content type'}) instead of JSON"
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")  # NaN/Infinity would break the JSON we send on
 
 
 def _as_int(value: Any) -> int | None:
@@ -48,11 +54,10 @@ def parse(method: str, status: int, content_type: str, body: bytes) -> RestResul
             http_status=status,
         )
     try:
-        data = json.loads(body)
-    except ValueError:  # includes invalid UTF-8 and truncated JSON
+        data = json.loads(body, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):  # invalid UTF-8, truncated, NaN, nested too deep
         raise BadResponseError(
-            f"the portal answered HTTP {status} with {_describe_body(content_type)} "
-            "instead of JSON",
+            f"the portal answered HTTP {status} with {_describe_body(content_type)}",
             method=method,
             http_status=status,
         ) from None

@@ -18,7 +18,9 @@ library exception: those carry the request URL, and a webhook URL carries its se
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
+
+from server.redact import REDACTOR
 
 RATE_LIMIT_CODES = frozenset({"QUERY_LIMIT_EXCEEDED", "OPERATION_TIME_LIMIT"})
 AUTH_CODES = frozenset(
@@ -48,6 +50,7 @@ class Bitrix24Error(Exception):
         http_status: int | None = None,
         retryable: bool | None = None,
     ) -> None:
+        description = REDACTOR.scrub(description)  # str(exc) must not show a secret either
         super().__init__(description)
         self.description = description
         self.method = method
@@ -60,17 +63,19 @@ class Bitrix24Error(Exception):
         return self.code
 
     def to_payload(self) -> dict[str, Any]:
-        return {
+        """The wire form; every string scrubbed, as descriptions can come from the portal."""
+        payload = {
             "error": self.error,
             "error_description": self.description,
             "method": self.method,
             "http_status": self.http_status,
             "retryable": self.retryable,
         }
+        return cast(dict[str, Any], REDACTOR.scrub_any(payload))
 
     def one_line(self, tool: str) -> str:
         status = f", HTTP {self.http_status}" if self.http_status is not None else ""
-        return f"{tool} failed: {self.description} (error {self.error}{status})"
+        return REDACTOR.scrub(f"{tool} failed: {self.description} (error {self.error}{status})")
 
 
 class InvalidArgumentsError(Bitrix24Error):
@@ -84,13 +89,13 @@ class InvalidArgumentsError(Bitrix24Error):
         self.details = details
 
     def to_payload(self) -> dict[str, Any]:
-        return {**super().to_payload(), "details": self.details}
+        return {**super().to_payload(), "details": REDACTOR.scrub_any(self.details)}
 
     def one_line(self, tool: str) -> str:
         first = self.details[0]
         more = f" (+{len(self.details) - 1} more)" if len(self.details) > 1 else ""
         where = first["field"] or "arguments"
-        return f"{tool}: invalid arguments: {where}: {first['message']}{more}"
+        return REDACTOR.scrub(f"{tool}: invalid arguments: {where}: {first['message']}{more}")
 
 
 class UnknownToolError(Bitrix24Error):

@@ -31,6 +31,7 @@ class TokenKeeper:
         self._access = oauth.access_token
         self._refresh = oauth.refresh_token
         self._lock = anyio.Lock()
+        self._failed: tuple[Secret, AuthError] | None = None
         self.refreshes = 0
         if oauth.token_file is not None:
             self._load(oauth.token_file)
@@ -38,6 +39,11 @@ class TokenKeeper:
     @property
     def access_token(self) -> str:
         return self._access.reveal()
+
+    @property
+    def current(self) -> Secret:
+        """The access token to send now; pass it back to `refresh` if it turns out expired."""
+        return self._access
 
     @property
     def can_refresh(self) -> bool:
@@ -56,13 +62,30 @@ class TokenKeeper:
             self._access = Secret(str(saved["access_token"]))
             self._refresh = Secret(str(saved["refresh_token"]))
 
-    async def refresh(self, cause: AuthError) -> None:
-        """Get a new token pair, unless a concurrent call already did since `cause` was seen."""
-        used = self._access
+    async def refresh(self, cause: AuthError, used: Secret | None = None) -> None:
+        """Replace the expired token `used` (default: the current one) with a new pair.
+
+        Any number of calls that saw the same token expire share one refresh: a call that
+        finds the token already replaced returns at once, and one that finds the refresh of
+        its token already refused gets that refusal without asking the server again.
+        """
+        used = used if used is not None else self._access
         async with self._lock:
             if self._access != used:
-                return  # another call refreshed while we waited for the lock
-            await self._refresh_now(cause)
+                return  # another call refreshed since this call sent its request
+            if self._failed is not None and self._failed[0] == used:
+                failure = self._failed[1]
+                raise AuthError(
+                    failure.error,
+                    failure.description,
+                    method=cause.method,
+                    http_status=cause.http_status,
+                )
+            try:
+                await self._refresh_now(cause)
+            except AuthError as exc:
+                self._failed = (used, exc)
+                raise
 
     async def _refresh_now(self, cause: AuthError) -> None:
         assert self._refresh is not None and self._oauth.client_secret is not None
@@ -76,8 +99,8 @@ class TokenKeeper:
             response = await self._http.get(
                 f"{self._oauth.oauth_server}/oauth/token/", params=params
             )
-            data: Any = response.json()
-        except (httpx2.HTTPError, ValueError) as exc:
+            data: Any = json.loads(response.content)
+        except (httpx2.HTTPError, ValueError, RecursionError) as exc:
             raise AuthError(
                 "expired_token",
                 f"the access token expired and refreshing it failed ({type(exc).__name__})",
@@ -85,9 +108,9 @@ class TokenKeeper:
                 http_status=cause.http_status,
             ) from None
         if not isinstance(data, dict) or not data.get("access_token") or data.get("error"):
-            reason = (
-                data.get("error", "no access_token") if isinstance(data, dict) else "bad answer"
-            )
+            reason = data.get("error") if isinstance(data, dict) else None
+            if not isinstance(reason, str) or not reason:
+                reason = "no access_token in the answer"
             raise AuthError(
                 "expired_token",
                 f"the access token expired and the refresh was refused ({reason}); "
@@ -99,17 +122,26 @@ class TokenKeeper:
         if data.get("refresh_token"):
             self._refresh = Secret(str(data["refresh_token"]))
         self.refreshes += 1
+        self._failed = None
         logger.info("OAuth token refreshed")
         if self._oauth.token_file is not None:
-            self._save(self._oauth.token_file)
+            try:
+                self._save(self._oauth.token_file)
+            except Bitrix24Error as exc:
+                # The new pair works in memory, so this call goes on; a restart would fall
+                # back to a dead refresh token, so say so loudly.
+                logger.error("%s; the new tokens are kept in memory only", exc.description)
 
     def _save(self, path: Path) -> None:
         assert self._refresh is not None
         payload = json.dumps(
             {"access_token": self._access.reveal(), "refresh_token": self._refresh.reveal()}
         )
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tokens-")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tokens-")
+        except OSError:
+            raise Bitrix24Error(f"could not save refreshed tokens to {path}") from None
         try:
             os.fchmod(fd, 0o600)
             with os.fdopen(fd, "w") as handle:

@@ -26,11 +26,33 @@ class Redactor:
         with self._lock:
             self._secrets.update({secret, quote(secret, safe="")})
 
+    def _ordered(self) -> list[str]:
+        with self._lock:
+            return sorted(self._secrets, key=len, reverse=True)
+
     def scrub(self, text: str) -> str:
-        for secret in sorted(self._secrets, key=len, reverse=True):
+        for secret in self._ordered():
             if secret in text:
                 text = text.replace(secret, MASK)
         return text
+
+    def scrub_bytes(self, data: bytes) -> bytes:
+        """The same for raw bytes (an HTTP body), without decoding them."""
+        for secret in self._ordered():
+            raw = secret.encode()
+            if raw in data:
+                data = data.replace(raw, MASK.encode())
+        return data
+
+    def scrub_any(self, value: object) -> object:
+        """Scrub every string inside a JSON-like value (dict keys included)."""
+        if isinstance(value, str):
+            return self.scrub(value)
+        if isinstance(value, dict):
+            return {self.scrub_any(k): self.scrub_any(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self.scrub_any(v) for v in value]
+        return value
 
 
 REDACTOR = Redactor()
@@ -55,6 +77,7 @@ def configure_logging(level: str) -> None:
     import sys
 
     handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(level)  # our own loggers may run lower, for client log notifications
     handler.addFilter(RedactingFilter())
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
