@@ -7,7 +7,7 @@ because repeating it could apply writes twice.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +20,7 @@ from server.pages import Progress
 from server.shaping import shape
 from server.validation import details_of
 from tools.bulk import BATCH_SIZE, BulkInput
-from tools.spec import ToolSpec
+from tools.spec import ToolSpec, read_tool_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +78,7 @@ async def run(
     halt: bool,
     progress: Progress,
     method: str,
+    specs: Collection[str] = (),
 ) -> dict[str, Any]:
     results: list[dict[str, Any] | None] = [None] * len(calls)
     requests = 0
@@ -93,7 +94,7 @@ async def run(
             answer = await client.call(method, {"halt": int(halt), "cmd": cmd}, write=write)
         except Bitrix24Error as exc:
             for position, call in enumerate(chunk):
-                results[offset + position] = _failed(call, exc.to_payload())
+                results[offset + position] = _failed(call, _chunk_error(exc, call, specs))
             stopped = True
             continue
         data = answer.result if isinstance(answer.result, dict) else {}
@@ -152,6 +153,19 @@ def _collect(
                 "result": shape(call.spec, values[key], total, next_),
             }
     return halt and failed
+
+
+def _chunk_error(exc: Bitrix24Error, call: PreparedCall, specs: Collection[str]) -> dict[str, Any]:
+    """The error of a call whose whole batch request failed, with a hint for lost writes."""
+    payload = exc.to_payload()
+    payload["method"] = call.spec.method
+    if not call.spec.read_only and not exc.retryable:
+        check = read_tool_for(call.spec.method, specs)
+        if check:
+            payload["error_description"] += (
+                f"; the batch may have been applied in part, check with {check}"
+            )
+    return payload
 
 
 def _failed(call: PreparedCall, error: dict[str, Any]) -> dict[str, Any]:

@@ -12,17 +12,25 @@ import logging
 from collections.abc import Mapping
 from typing import Any, cast
 
+from jsonschema import Draft202012Validator
 from mcp.types import CallToolResult, TextContent
 
 from server import bulk, pages
 from server.client import Bitrix24Client
-from server.errors import BadResponseError, Bitrix24Error, OutcomeUnknownError, UnknownToolError
+from server.errors import (
+    BadResponseError,
+    Bitrix24Error,
+    OutcomeUnknownError,
+    RemoteError,
+    UnknownToolError,
+)
 from server.pages import Progress
 from server.shaping import shape
 from server.validation import validate
 from tools.bulk import BulkInput
 from tools.common import ListInput
-from tools.spec import ToolSpec, tool_name
+from tools.schema import output_schema
+from tools.spec import ToolSpec, read_tool_for
 
 logger = logging.getLogger(__name__)
 
@@ -35,10 +43,18 @@ def _compact(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
+def outcome_unknown(exc: Bitrix24Error) -> bool:
+    """Whether a failed write may nevertheless have been applied by the portal."""
+    if isinstance(exc, (OutcomeUnknownError, BadResponseError)):
+        return True
+    return isinstance(exc, RemoteError) and (exc.http_status or 0) >= 500 and not exc.retryable
+
+
 class Dispatcher:
     def __init__(self, client: Bitrix24Client, specs: Mapping[str, ToolSpec]) -> None:
         self.client = client
         self.specs = dict(specs)
+        self._checks = {name: Draft202012Validator(output_schema(s)) for name, s in specs.items()}
 
     async def call(
         self, name: str, arguments: dict[str, Any] | None, progress: Progress = _no_progress
@@ -55,10 +71,29 @@ class Dispatcher:
             return self._error(
                 spec, Bitrix24Error("internal error in the MCP server", method=spec.method)
             )
+        text = _compact(structured)
+        if not self._checks[name].is_valid(structured):
+            return self._mismatch(spec, structured, text)
         return CallToolResult(
-            content=[TextContent(type="text", text=_compact(structured))],
-            structured_content=structured,
+            content=[TextContent(type="text", text=text)], structured_content=structured
         )
+
+    def _mismatch(self, spec: ToolSpec, structured: Any, text: str) -> CallToolResult:
+        """A portal answer our outputSchema does not admit: clients would reject it outright.
+
+        Report it as BAD_RESPONSE (the schema promise holds) and keep the answer itself as a
+        second text block, so the model still sees what the portal said.
+        """
+        problem = next(iter(self._checks[spec.name].iter_errors(structured)))
+        where = "/".join(str(p) for p in problem.absolute_path) or "(result)"
+        error = BadResponseError(
+            f"the portal's answer does not have the documented shape at {where}: "
+            f"{problem.message[:200]}",
+            method=spec.method,
+        )
+        result = self._error(spec, error)
+        result.content.append(TextContent(type="text", text=text))
+        return result
 
     async def _run(
         self, spec: ToolSpec, arguments: dict[str, Any] | None, progress: Progress
@@ -67,7 +102,12 @@ class Dispatcher:
         if isinstance(model, BulkInput):
             prepared = bulk.prepare(model, self.specs, method=spec.method)
             return await bulk.run(
-                self.client, prepared, halt=model.halt, progress=progress, method=spec.method
+                self.client,
+                prepared,
+                halt=model.halt,
+                progress=progress,
+                method=spec.method,
+                specs=self.specs,
             )
         body = model.model_dump(by_alias=True, exclude_none=True, exclude={"limit"})
         if isinstance(model, ListInput) and model.limit is not None:
@@ -80,22 +120,14 @@ class Dispatcher:
             exc.method = spec.method
         payload = exc.to_payload()
         text = exc.one_line(spec.name)
-        if not spec.read_only and isinstance(exc, (OutcomeUnknownError, BadResponseError)):
-            check = self._check_tool(spec)
+        if not spec.read_only and outcome_unknown(exc):
+            check = read_tool_for(spec.method, self.specs)
             hint = f"; check the current state with {check}" if check else ""
-            payload["error_description"] += hint
             text += hint
+            if not isinstance(exc, RemoteError):  # the portal's own words stay untouched
+                payload["error_description"] += hint
         return CallToolResult(
             content=[TextContent(type="text", text=text)],
             structured_content=cast(dict[str, Any], payload),
             is_error=True,
         )
-
-    def _check_tool(self, spec: ToolSpec) -> str | None:
-        """The read tool that shows whether a write whose answer was lost took effect."""
-        family = spec.method.rsplit(".", 1)[0]
-        for action in ("get", "getStages", "list"):
-            candidate = tool_name(f"{family}.{action}")
-            if candidate in self.specs:
-                return candidate
-        return None

@@ -8,6 +8,7 @@ annotations, the README table and the MCPB manifest. Adding a method is adding a
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -35,6 +36,20 @@ def tool_name(method: str) -> str:
             break
     snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", method.replace(".", "_"))
     return snake.lower()
+
+
+def read_tool_for(method: str, offered: Collection[str]) -> str | None:
+    """The offered read tool that shows whether a write to `method` took effect.
+
+    `tasks.api.scrum.sprint.add` -> `sprint_get` (else `sprint_list`); used in the hint of
+    errors where a write's outcome is unknown.
+    """
+    family = method.rsplit(".", 1)[0]
+    for action in ("get", "getStages", "list"):
+        candidate = tool_name(f"{family}.{action}")
+        if candidate in offered:
+            return candidate
+    return None
 
 
 class ResultModel(BaseModel):

@@ -25,7 +25,7 @@ class TaskUpdateResult(ResultModel):
     # docs: task.update documents {status, data, errors} instead of the usual `result`.
     status: str
     data: bool | None
-    errors: list[Any]
+    errors: list[dict[str, Any]]
 
 
 class ScrumTaskFields(ScrumModel):
