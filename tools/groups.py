@@ -25,10 +25,11 @@ from tools.spec import ResultModel, ToolSpec
 
 
 class WorkgroupItem(ResultModel):
-    id: int | str
+    # docs: workgroup.list answers ids as strings ("5").
+    id: str
     name: str
     type: str = Field(description="group, project, scrum or collab")
-    scrum_master_id: int | str
+    scrum_master_id: str
 
 
 class WorkgroupListInput(ListInput):

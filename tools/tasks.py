@@ -23,7 +23,7 @@ from tools.common import (
 )
 from tools.spec import ResultModel, ToolSpec
 
-IdText = int | str  # docs: task ids come back as strings ("3711")
+IdText = str  # docs: tasks.task.* answer ids and codes as strings ("3711", "2")
 SelectName = Annotated[str, Field(pattern=r"^(\*|[A-Za-z_]{1,64})$")]
 
 
