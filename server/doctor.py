@@ -1,0 +1,274 @@
+"""`bitrix24-scrum-mcp doctor`: check the configuration against the portal, in plain words.
+
+Shows the configuration with secrets hidden, calls `server.time` (reachability, credentials,
+one timed round trip), `scope` (the `task` scope is granted) and one read-only Scrum method
+(the portal offers `tasks.api.scrum.*`). Each failure says what to fix. Exit code 0 only when
+every check passed; warnings (an optional scope missing) do not change it.
+
+doctor is not an MCP transport, so its report goes to stdout; every line is scrubbed.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal, TextIO
+
+import anyio
+
+from server import __version__
+from server.client import Bitrix24Client
+from server.config import SETUP_HELP, ConfigError, OAuth, Settings
+from server.errors import (
+    AuthError,
+    BadResponseError,
+    Bitrix24Error,
+    ConnectFailedError,
+    RateLimitedError,
+    RemoteError,
+    TransportError,
+)
+from server.portal import open_client
+from server.redact import REDACTOR
+
+Status = Literal["ok", "warn", "fail"]
+
+WEBHOOK_HELP = (
+    "create a new one in Bitrix24 > Developer resources > Other > Inbound webhook, "
+    "tick the Tasks (task) scope, and set BITRIX24_WEBHOOK_URL to the URL it shows"
+)
+SLOW_MS = 2000.0
+SCRUM_PROBE = "tasks.api.scrum.sprint.getFields"
+OPTIONAL_SCOPES: dict[str, tuple[frozenset[str], str]] = {
+    # toolset -> (any of these scopes, what it is for); mirrors the portal's method table
+    "groups": (frozenset({"sonet_group", "socialnetwork", "sonet"}), "Workgroups (sonet_group)"),
+    "users": (frozenset({"user", "user_brief", "user_basic"}), "Users (user)"),
+}
+
+
+@dataclass
+class Check:
+    name: str
+    status: Status
+    detail: str
+    fix: str = ""
+
+
+@dataclass
+class Report:
+    config: dict[str, str]
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(c.status != "fail" for c in self.checks)
+
+    def add(self, name: str, status: Status, detail: str, fix: str = "") -> Check:
+        check = Check(name, status, detail, fix)
+        self.checks.append(check)
+        return check
+
+    def render(self) -> str:
+        width = max(len(k) for k in self.config)
+        lines = [f"bitrix24-scrum-mcp {__version__} doctor", "", "Configuration (secrets hidden):"]
+        lines += [f"  {key.ljust(width)}  {value}" for key, value in self.config.items()]
+        lines += ["", "Checks:"]
+        for check in self.checks:
+            lines.append(f"  [{check.status.upper():>4}] {check.name}: {check.detail}")
+            fix_lines = check.fix.splitlines()
+            for i, text in enumerate(fix_lines):
+                lines.append(f"         {'fix: ' if i == 0 else '     '}{text}")
+        failures = sum(c.status == "fail" for c in self.checks)
+        warnings = sum(c.status == "warn" for c in self.checks)
+        lines.append("")
+        if failures:
+            lines.append(f"{failures} problem(s) found; fix them and run doctor again.")
+        else:
+            extra = f" ({warnings} warning(s))" if warnings else ""
+            lines.append(f"All checks passed{extra}: the MCP server is ready to use.")
+        return REDACTOR.scrub("\n".join(lines)) + "\n"
+
+
+def _config(settings: Settings) -> dict[str, str]:
+    shown = settings.redacted()
+    shown["log_level"] = settings.log_level
+    shown["http_token"] = "set" if os.environ.get("MCP_HTTP_TOKEN", "").strip() else "not set"
+    return shown
+
+
+def _where(settings: Settings) -> str:
+    if settings.sandbox:
+        return "the embedded sandbox"
+    assert settings.portal is not None
+    return settings.portal.origin
+
+
+def _explain(exc: Bitrix24Error, settings: Settings) -> tuple[str, str]:
+    """(what happened, what to do) for a failed call, in plain words."""
+    where = _where(settings)
+    oauth = isinstance(settings.portal, OAuth)
+    code = exc.error
+    if isinstance(exc, ConnectFailedError):
+        return (
+            f"cannot reach {where}",
+            "check the portal address in the configuration and the network "
+            "(DNS, proxy, firewall, VPN)",
+        )
+    if isinstance(exc, TransportError):
+        return (
+            f"{where} did not answer properly ({exc.description})",
+            "check the network, or raise BITRIX24_TIMEOUT_READ if the portal is just slow",
+        )
+    if isinstance(exc, BadResponseError):
+        return (
+            f"{where} answered, but not as a Bitrix24 REST API ({exc.description})",
+            "check the portal address: it must be the portal itself, e.g. https://yours.bitrix24.com",
+        )
+    if isinstance(exc, RateLimitedError):
+        return (
+            f"the portal is limiting requests ({code})",
+            "wait a minute and run doctor again; lower BITRIX24_RATE_LIMIT if it keeps happening",
+        )
+    if isinstance(exc, AuthError):
+        if code in ("NO_AUTH_FOUND", "INVALID_CREDENTIALS") and not oauth:
+            return (
+                f"the portal refused the webhook ({code})",
+                f"the webhook code is wrong or the webhook was deleted; {WEBHOOK_HELP}",
+            )
+        if code == "expired_token":
+            return (
+                "the access token has expired and could not be refreshed",
+                "set BITRIX24_REFRESH_TOKEN, BITRIX24_CLIENT_ID and BITRIX24_CLIENT_SECRET so the "
+                "server can refresh it, or put a fresh BITRIX24_ACCESS_TOKEN",
+            )
+        if code == "insufficient_scope":
+            return (
+                "the credentials lack a scope this call needs",
+                _scope_fix(settings),
+            )
+        if oauth:
+            return (
+                f"the portal refused the access token ({code})",
+                "put a valid BITRIX24_ACCESS_TOKEN (reinstall the app or redo the OAuth flow)",
+            )
+        return (f"the portal refused the credentials ({code})", WEBHOOK_HELP)
+    if isinstance(exc, RemoteError):
+        return (
+            f"the portal answered with an error: {code}: {exc.description}",
+            "check the portal address and the credentials",
+        )
+    return (exc.description, "run with --log-level DEBUG for details")
+
+
+def _scope_fix(settings: Settings, scope: str = "Tasks (task)") -> str:
+    if isinstance(settings.portal, OAuth):
+        return f"add the {scope} scope to the application's permissions and reinstall it"
+    return (
+        f"add the {scope} scope to the webhook (Bitrix24 > Developer resources > "
+        "Other > Inbound webhook > edit > Permissions), or create a new webhook with it"
+    )
+
+
+async def _timed(client: Bitrix24Client, method: str) -> tuple[Any, float]:
+    start = time.perf_counter()
+    answer = await client.call(method, {}, write=False)
+    return answer.result, (time.perf_counter() - start) * 1000
+
+
+async def diagnose(settings: Settings) -> Report:
+    """Run every check; never raises for a portal problem (it becomes a failed check)."""
+    report = Report(_config(settings))
+    try:
+        settings.require_portal()
+    except ConfigError:
+        report.add("portal", "fail", "no portal is configured", SETUP_HELP)
+        return report
+    from server.transports import selected_specs
+
+    try:
+        specs = selected_specs(settings)
+    except ConfigError as exc:
+        report.add("toolsets", "fail", str(exc), "fix BITRIX24_TOOLSETS / --toolsets")
+        return report
+    report.add("toolsets", "ok", f"{len(specs)} tools offered")
+    # One attempt per check: doctor reports problems, it does not wait them out.
+    quick = replace(settings, limits=replace(settings.limits, max_retries=0))
+    async with open_client(quick) as client:
+        await _check_portal(report, client, settings, {s.toolset for s in specs})
+    return report
+
+
+async def _check_portal(
+    report: Report, client: Bitrix24Client, settings: Settings, toolsets: set[str]
+) -> None:
+    try:
+        now, elapsed = await _timed(client, "server.time")
+    except Bitrix24Error as exc:
+        what, fix = _explain(exc, settings)
+        report.add("portal", "fail", what, fix)
+        return
+    report.add("portal", "ok", f"{_where(settings)} answered server.time ({now})")
+    if elapsed > SLOW_MS:
+        report.add(
+            "round trip",
+            "warn",
+            f"{elapsed:.0f} ms for one call",
+            "the server works but will feel slow; check the network path to the portal",
+        )
+    else:
+        report.add("round trip", "ok", f"{elapsed:.0f} ms for one call")
+
+    try:
+        granted_raw, _ = await _timed(client, "scope")
+    except Bitrix24Error as exc:
+        what, fix = _explain(exc, settings)
+        report.add("scope", "fail", f"could not list the granted scopes: {what}", fix)
+        return
+    granted = {str(s) for s in granted_raw} if isinstance(granted_raw, list) else set()
+    shown = ", ".join(sorted(granted)) or "none"
+    if "task" not in granted:
+        report.add(
+            "scope",
+            "fail",
+            f"the 'task' scope is not granted (granted: {shown})",
+            _scope_fix(settings),
+        )
+        return
+    report.add("scope", "ok", f"'task' granted (granted: {shown})")
+    for toolset, (scopes, label) in OPTIONAL_SCOPES.items():
+        if toolset in toolsets and not scopes & granted:
+            report.add(
+                f"scope for {toolset}",
+                "warn",
+                f"no {label} scope: the {toolset} tools will be refused",
+                f"{_scope_fix(settings, label)}; or leave the toolset out with --toolsets",
+            )
+
+    try:
+        await client.call(SCRUM_PROBE, {}, write=False)
+    except Bitrix24Error as exc:
+        if exc.error == "ERROR_METHOD_NOT_FOUND":
+            report.add(
+                "scrum api",
+                "fail",
+                f"the portal does not offer {SCRUM_PROBE}",
+                "Scrum needs a current Bitrix24 (cloud, or on-premise with the tasks module "
+                "updated); check that Scrum is available on the portal's plan",
+            )
+        else:
+            what, fix = _explain(exc, settings)
+            report.add("scrum api", "fail", what, fix)
+        return
+    report.add("scrum api", "ok", f"{SCRUM_PROBE} answered")
+
+
+def run_doctor(settings: Settings, out: TextIO | None = None) -> int:
+    """Print the report; 0 when every check passed, 1 otherwise."""
+    report = anyio.run(diagnose, settings)
+    (out or sys.stdout).write(report.render())
+    return 0 if report.ok else 1
+
+
+__all__ = ["Check", "Report", "diagnose", "run_doctor"]

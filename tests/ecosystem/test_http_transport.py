@@ -1,0 +1,191 @@
+"""Streamable HTTP: bearer token (401), Origin (403), Host without a token (421), /healthz,
+and the refusal to bind off loopback without a token."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+
+import httpx2
+import pytest
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+
+from server.config import ConfigError, Settings, Webhook
+from server.transports import build_http_app, http_token
+from tests.ecosystem.support import TOKEN, Served, clean_env, server_command, serving
+from tests.helpers import FAST
+from tests.standin import StandIn, ok
+from tools import select
+
+pytestmark = pytest.mark.anyio
+
+INIT = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {
+        "protocolVersion": "2025-11-25",
+        "capabilities": {},
+        "clientInfo": {"name": "test", "version": "0"},
+    },
+}
+MCP_HEADERS = {"Accept": "application/json, text/event-stream"}
+
+
+def _settings(standin: StandIn) -> Settings:
+    return Settings(portal=Webhook.parse(standin.webhook_url), limits=FAST)
+
+
+@pytest.fixture
+def open_server(standin: StandIn) -> Iterator[Served]:
+    app = build_http_app(_settings(standin), select(), host="127.0.0.1", token=None, env={})
+    with serving(app) as served:
+        yield served
+
+
+@pytest.fixture
+def token_server(standin: StandIn) -> Iterator[Served]:
+    app = build_http_app(
+        _settings(standin),
+        select(),
+        host="127.0.0.1",
+        token=TOKEN,
+        env={"MCP_ALLOWED_ORIGINS": "https://agents.example.com"},
+    )
+    with serving(app) as served:
+        yield served
+
+
+@asynccontextmanager
+async def mcp_client(url: str, headers: dict[str, str] | None = None) -> AsyncIterator[Client]:
+    async with (
+        httpx2.AsyncClient(headers=headers or {}, timeout=10) as http,
+        Client(streamable_http_client(url, http_client=http), raise_exceptions=True) as client,
+    ):
+        yield client
+
+
+async def _post(url: str, headers: dict[str, str] | None = None) -> httpx2.Response:
+    async with httpx2.AsyncClient(timeout=10) as http:
+        return await http.post(url, json=INIT, headers={**MCP_HEADERS, **(headers or {})})
+
+
+async def test_loopback_without_token_serves_tools_and_forwards_calls(
+    open_server: Served, standin: StandIn
+) -> None:
+    standin.reply_with(ok({"ID": "1", "NAME": "Maria"}))
+    async with mcp_client(open_server.mcp_url) as client:
+        listed = await client.list_tools()
+        result = await client.call_tool("user_current", {})
+    assert {t.name for t in listed.tools} == {s.name for s in select()}
+    assert not result.is_error
+    assert result.structured_content == {"ID": "1", "NAME": "Maria"}
+    assert [r.method for r in standin.requests] == ["user.current"]
+
+
+async def test_health_endpoint_answers_without_token(token_server: Served) -> None:
+    async with httpx2.AsyncClient(timeout=5) as http:
+        response = await http.get(f"{token_server.base}/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        pytest.param(None, id="missing"),
+        pytest.param(f"Bearer {TOKEN}x", id="wrong-token"),
+        pytest.param("Bearer", id="empty-token"),
+        pytest.param(f"Basic {TOKEN}", id="wrong-scheme"),
+        pytest.param(TOKEN, id="no-scheme"),
+    ],
+)
+async def test_request_without_the_right_bearer_token_gets_401(
+    token_server: Served, standin: StandIn, authorization: str | None
+) -> None:
+    headers = {"Authorization": authorization} if authorization is not None else {}
+    response = await _post(token_server.mcp_url, headers)
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"].startswith("Bearer")
+    assert response.json()["error"] == "unauthorized"
+    assert TOKEN not in response.text
+    assert standin.requests == []
+
+
+async def test_request_with_the_token_gets_200(token_server: Served) -> None:
+    response = await _post(token_server.mcp_url, {"Authorization": f"bearer {TOKEN}"})
+    assert response.status_code == 200
+    assert response.json()["result"]["serverInfo"]["name"] == "bitrix24-scrum-mcp"
+
+
+async def test_mcp_client_with_the_token_lists_and_calls_tools(
+    token_server: Served, standin: StandIn
+) -> None:
+    standin.reply_with(ok({"ID": "1"}))
+    async with mcp_client(token_server.mcp_url, {"Authorization": f"Bearer {TOKEN}"}) as client:
+        listed = await client.list_tools()
+        result = await client.call_tool("user_current", {})
+    assert len(listed.tools) == len(select())
+    assert result.structured_content == {"ID": "1"}
+
+
+@pytest.mark.parametrize(
+    "origin",
+    ["http://evil.example", "http://localhost.evil.example", "null", "https://agents.example.org"],
+)
+async def test_foreign_origin_gets_403_even_with_the_token(
+    token_server: Served, standin: StandIn, origin: str
+) -> None:
+    response = await _post(
+        token_server.mcp_url, {"Authorization": f"Bearer {TOKEN}", "Origin": origin}
+    )
+    assert response.status_code == 403
+    assert response.json()["error"] == "forbidden"
+    assert standin.requests == []
+
+
+@pytest.mark.parametrize(
+    "origin", ["http://localhost:6274", "http://127.0.0.1", "https://agents.example.com"]
+)
+async def test_loopback_and_configured_origins_are_allowed(
+    token_server: Served, origin: str
+) -> None:
+    response = await _post(
+        token_server.mcp_url, {"Authorization": f"Bearer {TOKEN}", "Origin": origin}
+    )
+    assert response.status_code == 200
+
+
+async def test_foreign_host_without_token_gets_421(open_server: Served) -> None:
+    """DNS rebinding: a name that resolves to 127.0.0.1 must not reach a tokenless server."""
+    response = await _post(open_server.mcp_url, {"Host": "rebind.evil.example:8000"})
+    assert response.status_code == 421
+    assert (await _post(open_server.mcp_url, {"Host": "localhost:8000"})).status_code == 200
+
+
+async def test_public_bind_without_token_is_refused(standin: StandIn) -> None:
+    with pytest.raises(ConfigError, match="MCP_HTTP_TOKEN"):
+        build_http_app(_settings(standin), select(), host="0.0.0.0", token=None, env={})
+    with pytest.raises(ConfigError, match="too short"):
+        build_http_app(_settings(standin), select(), host="0.0.0.0", token="short", env={})
+
+
+def test_blank_token_counts_as_none() -> None:
+    assert http_token({"MCP_HTTP_TOKEN": "  "}) is None
+    assert http_token({"MCP_HTTP_TOKEN": f" {TOKEN} "}) == TOKEN
+
+
+def test_serve_on_all_interfaces_without_token_exits_2_with_advice() -> None:
+    done = subprocess.run(
+        server_command("serve", "--transport", "http", "--host", "0.0.0.0", "--sandbox"),
+        env=clean_env(),
+        capture_output=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert b"MCP_HTTP_TOKEN" in done.stderr
+    assert b"refusing to serve HTTP on 0.0.0.0" in done.stderr
+    assert done.stdout == b""

@@ -1,0 +1,142 @@
+"""End to end with the MCP Inspector CLI 2.x (TypeScript SDK client) against the sandbox.
+
+The Inspector validates `structuredContent` against the tool's `outputSchema` even when
+`isError` is true, so a failed call must come back as a tool error (exit 5, result JSON on
+stdout), not as a validation failure (exit 1). The control server shows the validation is
+really done. Skipped, with the reason, only when `.ci/npm.sh` has not installed the tools.
+
+All Inspector runs start at once (each spends most of its time starting node and Python),
+then each test checks one of them.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.ecosystem.support import (
+    INSPECTOR,
+    TOKEN,
+    clean_env,
+    http_replica,
+    node_env,
+    requires_inspector,
+    wait_healthy_sync,
+)
+from tools import select
+
+pytestmark = requires_inspector
+
+OK, FAILED, TOOL_ERROR = 0, 1, 5  # Inspector 2.x exit codes
+MISSING_SPRINT = 999_999
+DEMO_SPRINT = 23
+STDIO = [sys.executable, "-m", "server", "--sandbox"]
+CONTROL = [sys.executable, str(Path(__file__).with_name("strict_schema_server.py"))]
+LIST = ["--method", "tools/list"]
+
+
+def _call(*tool: str) -> list[str]:
+    return ["--method", "tools/call", "--tool-name", *tool]
+
+
+@dataclass
+class Run:
+    code: int
+    out: Any  # stdout parsed as JSON when it is JSON
+    err: str
+
+
+def _inspector(args: list[str], cwd: Path) -> Run:
+    done = subprocess.run(
+        [str(INSPECTOR), "--cli", *args],
+        env=node_env(),
+        cwd=cwd,
+        capture_output=True,
+        timeout=90,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+    out = done.stdout.decode()
+    try:
+        parsed = json.loads(out) if out.strip() else None
+    except ValueError:
+        parsed = out
+    return Run(done.returncode, parsed, done.stderr.decode())
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Run]]:
+    cwd = tmp_path_factory.mktemp("inspector")
+    with http_replica(["--sandbox"], clean_env(MCP_HTTP_TOKEN=TOKEN)) as (served, proc):
+        wait_healthy_sync(served.base, proc)
+        http = [served.mcp_url, "--transport", "http", "--header", f"Authorization: Bearer {TOKEN}"]
+        commands = {
+            "stdio list": [*STDIO, *LIST],
+            "stdio call": [*STDIO, *_call("sprint_get", "--tool-arg", f"id={DEMO_SPRINT}")],
+            "stdio missing": [*STDIO, *_call("sprint_get", "--tool-arg", f"id={MISSING_SPRINT}")],
+            "stdio invalid": [*STDIO, *_call("sprint_get", "--tool-arg", "id=0")],
+            "stdio strict list": ["--strict", *STDIO, *LIST],
+            "control": [*CONTROL, *_call("get")],
+            "http list": [*http, *LIST],
+            "http call": [*http, *_call("sprint_get", "--tool-arg", f"id={DEMO_SPRINT}")],
+            "http missing": [*http, *_call("sprint_get", "--tool-arg", f"id={MISSING_SPRINT}")],
+        }
+        with ThreadPoolExecutor(max_workers=len(commands)) as pool:
+            futures = {name: pool.submit(_inspector, args, cwd) for name, args in commands.items()}
+            yield {name: future.result() for name, future in futures.items()}
+
+
+@pytest.mark.parametrize("transport", ["stdio", "http"])
+def test_tools_list(runs: dict[str, Run], transport: str) -> None:
+    run = runs[f"{transport} list"]
+    assert run.code == OK, run.err
+    assert [t["name"] for t in run.out["tools"]] == [s.name for s in select()]
+
+
+@pytest.mark.parametrize("transport", ["stdio", "http"])
+def test_tools_call(runs: dict[str, Run], transport: str) -> None:
+    run = runs[f"{transport} call"]
+    assert run.code == OK, run.err
+    assert run.out["structuredContent"]["id"] == DEMO_SPRINT
+    assert run.out["structuredContent"]["name"] == "Sprint 1"
+    assert run.out.get("isError", False) is False
+
+
+@pytest.mark.parametrize("transport", ["stdio", "http"])
+def test_portal_error_is_a_tool_error_not_a_schema_failure(
+    runs: dict[str, Run], transport: str
+) -> None:
+    run = runs[f"{transport} missing"]
+    assert run.code == TOOL_ERROR, (run.code, run.out, run.err)
+    assert run.out["isError"] is True
+    assert run.out["structuredContent"]["error_description"] == "Sprint not found"
+    assert run.out["structuredContent"]["method"] == "tasks.api.scrum.sprint.get"
+
+
+def test_invalid_arguments_are_a_tool_error_not_a_schema_failure(runs: dict[str, Run]) -> None:
+    run = runs["stdio invalid"]
+    assert run.code == TOOL_ERROR, (run.code, run.out, run.err)
+    assert run.out["structuredContent"]["error"] == "INVALID_ARGUMENTS"
+    assert run.out["structuredContent"]["details"][0]["field"] == "id"
+
+
+def test_control_the_inspector_does_validate_error_results(runs: dict[str, Run]) -> None:
+    run = runs["control"]
+    assert run.code == FAILED, (run.code, run.out, run.err)
+    assert "required property 'id'" in run.err  # the Inspector's own validation message
+
+
+def test_strict_lint_of_tools_list_finds_no_errors(runs: dict[str, Run]) -> None:
+    run = runs["stdio strict list"]
+    assert run.code == OK, run.err
+    # With findings it prints "N errors, M warnings"; with none, nothing at all.
+    assert run.err == "" or "0 errors" in run.err, run.err
+    assert "warning" not in run.err, run.err
