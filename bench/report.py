@@ -1,0 +1,451 @@
+"""Render results JSON (from bench/run.py) as RESULTS.md.
+
+python bench/report.py bench/results.json > bench/RESULTS.md
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+EXPERIMENTS = Path(__file__).resolve().parent / "experiments.md"
+
+
+def _ok(met: bool | None) -> str:
+    return "—" if met is None else ("**met**" if met else "**missed**")
+
+
+def _fmt(value: Any, digits: int = 2) -> str:
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
+    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    out += ["| " + " | ".join(_fmt(c) for c in row) + " |" for row in rows]
+    return out
+
+
+def _failed(section: dict[str, Any] | None) -> list[str] | None:
+    if section is None:
+        return ["Not run."]
+    if "error" in section:
+        return ["This benchmark failed:", "", "```", section["error"].rstrip(), "```"]
+    return None
+
+
+def _summary(r: dict[str, Any]) -> list[str]:
+    rows: list[list[Any]] = []
+    cs = r.get("coldstart") or {}
+    if "ratio_p50" in cs:
+        rows.append(
+            [
+                "1. Cold start, ours / MCPServer baseline (p50)",
+                "≤ 1.3x",
+                f"{cs['ratio_p50']:.2f}x",
+                _ok(cs["met"]),
+            ]
+        )
+    oh = r.get("overhead") or {}
+    if "added_ms" in oh:
+        rows.append(
+            [
+                "2. Added per call over stdio vs direct httpx2 (p50)",
+                "< 1 ms",
+                f"{oh['added_ms']['p50']:.2f} ms",
+                _ok(oh["met"]),
+            ]
+        )
+    tp = r.get("throughput") or {}
+    if "stdio" in tp:
+        conc = f"concurrent_{tp['concurrency']}"
+        rows.append(
+            [
+                "3. Throughput stdio / HTTP, sequential (calls/s)",
+                "—",
+                f"{tp['stdio']['sequential']['per_s']:.0f} / "
+                f"{tp['http']['sequential']['per_s']:.0f}",
+                "—",
+            ]
+        )
+        rows.append(
+            [
+                f"3. Throughput stdio / HTTP, {tp['concurrency']} in flight (calls/s)",
+                "—",
+                f"{tp['stdio'][conc]['per_s']:.0f} / {tp['http'][conc]['per_s']:.0f}",
+                "—",
+            ]
+        )
+    rl = r.get("ratelimit") or {}
+    for sc in rl.get("scenarios", []):
+        if sc.get("client_pacing") == "off":
+            continue
+        bulk = sc.get("bulk")
+        if bulk:
+            rows.append(
+                [
+                    f"4. Bulk tool at {sc['rate']}: % of ceiling "
+                    f"({sc['ceiling_ops_per_s']:g} ops/s)",
+                    "≥ 90 %",
+                    f"{bulk['pct_of_ceiling']:.1f} %",
+                    _ok(bulk["pct_of_ceiling"] >= rl.get("goal_pct_bulk", 90)),
+                ]
+            )
+        errors = sum(
+            (sc.get(m) or {}).get("rate_limit_errors_surfaced", 0) for m in ("per_call", "bulk")
+        )
+        rows.append(
+            [
+                f"4. Rate-limit errors surfaced at {sc['rate']} (a + b)",
+                "0",
+                errors,
+                _ok(errors == 0),
+            ]
+        )
+    tk = r.get("tokens") or {}
+    if "variants" in tk:
+        a = tk["variants"]["all tools"]
+        rows.append(
+            [
+                "5. tools/list tokens, all tools (mean per tool)",
+                "~200/tool (sibling issue)",
+                f"{a['list_total']} ({a['mean_total']:.0f}/tool; LLM view "
+                f"{a['mean_llm_view']:.0f}/tool)",
+                "see §5",
+            ]
+        )
+    mem = (tp.get("memory") or {}) if tp else {}
+    if mem:
+        rows.append(
+            [
+                "6. Peak RSS after start-up / after calls",
+                "—",
+                f"{mem['ours_after_startup']['peak_rss_kib'] / 1024:.1f} / "
+                f"{mem['ours_after_calls']['peak_rss_kib'] / 1024:.1f} MiB",
+                "—",
+            ]
+        )
+    return _table(["Figure", "Goal", "Measured", "Status"], rows)
+
+
+def _coldstart(cs: dict[str, Any]) -> list[str]:
+    out = [
+        f"Median of {cs['runs']} runs each, interleaved (ABBA), after one warm-up start each. "
+        "Time from spawn to the tools/list answer: `initialize` (protocol 2025-11-25), "
+        "`notifications/initialized`, `tools/list`. Ours is configured with a webhook URL "
+        "that is never called; the baseline is `bench/baseline_server.py` (MCPServer, one "
+        "trivial tool).",
+        "",
+    ]
+    rows = [
+        [name, s["p50"], s["p90"], s["min"], s["max"], s.get("tools", "")]
+        for name, s in cs["ms"].items()
+    ]
+    out += _table(["process", "p50 ms", "p90 ms", "min ms", "max ms", "tools"], rows)
+    out += [
+        "",
+        f"**Ratio ours/baseline (p50): {cs['ratio_p50']:.3f}x** (goal ≤ {cs['goal_ratio']}x)"
+        + (
+            f"; with `--sandbox` (emulator imported and seeded in-process): "
+            f"{cs['ratio_p50_sandbox']:.3f}x"
+            if "ratio_p50_sandbox" in cs
+            else ""
+        )
+        + (
+            f"; candidate `{cs['candidate']}`: {cs['ratio_p50_candidate']:.3f}x"
+            if "ratio_p50_candidate" in cs
+            else ""
+        ),
+        "",
+    ]
+    imports = cs.get("imports") or {}
+    if imports:
+        out += [
+            "`-X importtime` of the same start-up, self time summed per top-level package "
+            "(one run, so indicative):",
+            "",
+        ]
+        ours, base = imports["ours"], imports["baseline"]
+        packages = list(dict.fromkeys([*ours["by_package_ms"], *base["by_package_ms"]]))
+        rows = [
+            [p, ours["by_package_ms"].get(p, "·"), base["by_package_ms"].get(p, "·")]
+            for p in packages
+        ]
+        rows.append(
+            [
+                "**total** (modules)",
+                f"{ours['total_ms']} ({ours['modules']})",
+                f"{base['total_ms']} ({base['modules']})",
+            ]
+        )
+        out += _table(["package", "ours ms", "baseline ms"], rows)
+    return out
+
+
+def _overhead(oh: dict[str, Any]) -> list[str]:
+    out = [
+        f"{oh['calls']} calls per path, one at a time, paths interleaved; the sandbox "
+        f"portal in its own process on loopback HTTP; tool `{oh['tool']}`. "
+        "`direct` = the same POST with httpx2.AsyncClient; `ours` = tools/call over stdio "
+        "(client pacing off); `sdk` = `bench/proxy_server.py`, the SDK's low-level Server with "
+        "one tool that forwards with httpx2 and nothing else (the floor of an MCP proxy).",
+        "",
+    ]
+    rows = [[name, s["p50"], s["p90"], s["p99"], s["mean"]] for name, s in oh["ms"].items()]
+    out += _table(["path", "p50 ms", "p90 ms", "p99 ms", "mean ms"], rows)
+    out += [
+        "",
+        f"**Added by our server: p50 {oh['added_ms']['p50']:.3f} ms, p99 "
+        f"{oh['added_ms']['p99']:.3f} ms** (goal < {oh['goal_ms']} ms at p50). The SDK floor "
+        f"alone adds p50 {oh['sdk_floor_added_ms']['p50']:.3f} ms; ours minus the floor: "
+        f"{oh['ours_over_sdk_ms']['p50']:.3f} ms.",
+    ]
+    if "candidate_added_ms" in oh:
+        out += [
+            "",
+            f"Candidate `{oh['candidate']}`: added p50 "
+            f"{oh['candidate_added_ms']['p50']:.3f} ms, "
+            f"p99 {oh['candidate_added_ms']['p99']:.3f} ms.",
+        ]
+    return out
+
+
+def _throughput(tp: dict[str, Any]) -> list[str]:
+    conc = f"concurrent_{tp['concurrency']}"
+    out = [
+        f"{tp['calls']} calls of `{tp['tool']}` per row after 50 warm-up calls; the sandbox in "
+        "its own process (limiter off), our server with client pacing off. `direct` = the "
+        "same REST request straight to the sandbox with httpx2 (the portal's own ceiling "
+        "here). HTTP = `serve --transport http` (stateless, JSON responses), one POST per "
+        "call over a keep-alive pool. CPU = the server process's user+system time per call.",
+        "",
+    ]
+    rows = []
+    for path in ("direct", "stdio", "http"):
+        for mode in ("sequential", conc):
+            s = tp[path][mode]
+            rows.append(
+                [
+                    path,
+                    mode.replace("_", " "),
+                    s["per_s"],
+                    s["seconds"],
+                    s.get("server_cpu_ms_per_call", ""),
+                ]
+            )
+    out += _table(["path", "mode", "calls/s", "seconds", "server CPU ms/call"], rows)
+    return out
+
+
+def _ratelimit(rl: dict[str, Any]) -> list[str]:
+    out = [
+        "Setup (not timed): one scrum_batch creates 2 sprints and the tasks in the demo "
+        "Scrum, then as many `user_current` calls as the threshold fill the portal's bucket "
+        "(and our pacer's; with pacing off, direct requests until the sandbox answers 503), "
+        "so timing starts in steady state. (a) = one `task_update` per "
+        "task, in sequence; (b) = one `scrum_batch` with all the `task_update` calls. "
+        "Ceiling = drain rate x 50 commands a batch. '503s absorbed' = QUERY_LIMIT_EXCEEDED "
+        "answers the server waited out and retried (its INFO log); 'surfaced' = rate-limit "
+        "errors in the tool results the caller got.",
+        "",
+    ]
+    rows = []
+    for sc in rl["scenarios"]:
+        for mode, label in (("per_call", "(a) per task"), ("bulk", "(b) scrum_batch")):
+            m = sc.get(mode)
+            if not m:
+                continue
+            rows.append(
+                [
+                    sc["rate"],
+                    sc["client_pacing"],
+                    sc["tasks"],
+                    label,
+                    m["requests"],
+                    m["seconds"],
+                    m["ops_per_s"],
+                    sc["ceiling_ops_per_s"],
+                    f"{m['pct_of_ceiling']:.1f} %"
+                    + (
+                        f" ({m['pct_of_own_ceiling']:.0f} % of {m['own_ceiling_ops_per_s']:g}/s)"
+                        if "pct_of_own_ceiling" in m
+                        else ""
+                    ),
+                    m["rate_limit_errors_surfaced"],
+                    m["503s_absorbed_by_retry"],
+                ]
+            )
+    out += _table(
+        [
+            "portal limit",
+            "client pacing",
+            "tasks",
+            "mode",
+            "requests",
+            "seconds",
+            "ops/s",
+            "ceiling ops/s",
+            "of ceiling",
+            "errors surfaced",
+            "503s absorbed",
+        ],
+        rows,
+    )
+    return out
+
+
+def _tokens(tk: dict[str, Any]) -> list[str]:
+    out = [
+        f"Encoding: {tk['encoding']}. Tools fetched with an in-process `mcp.Client`; each "
+        "tool counted as the compact JSON object the SDK puts on the wire. 'LLM view' = "
+        "name + description + inputSchema, what most clients forward to the model.",
+        "",
+    ]
+    rows = [
+        [
+            label,
+            v["tools"],
+            v["list_total"],
+            v["list_bytes"],
+            v["mean_total"],
+            v["mean_llm_view"],
+            v["parts"]["description"],
+            v["parts"]["input_schema"],
+            v["parts"]["output_schema"],
+            v["parts"]["other"],
+        ]
+        for label, v in tk["variants"].items()
+    ]
+    out += _table(
+        [
+            "tools offered",
+            "tools",
+            "tools/list tokens",
+            "bytes",
+            "mean/tool",
+            "LLM view mean/tool",
+            "descriptions",
+            "inputSchemas",
+            "outputSchemas",
+            "name+title+annotations",
+        ],
+        rows,
+    )
+    out += ["", "Per tool, all tools, largest first:", ""]
+    rows = [
+        [
+            t["name"],
+            t["total"],
+            t["llm_view"],
+            t["description"],
+            t["input_schema"],
+            t["output_schema"],
+            t["other"],
+        ]
+        for t in tk["variants"]["all tools"]["per_tool"]
+    ]
+    out += _table(
+        ["tool", "total", "LLM view", "description", "inputSchema", "outputSchema", "other"], rows
+    )
+    out += [
+        "",
+        "What costs most: each change below applied alone to the full list, measured "
+        "(tokens saved of the whole tools/list):",
+        "",
+    ]
+    rows = [
+        [w["change"], w["saves"], f"{w['saves_pct']} %", w["llm_view_after"]]
+        for w in tk["what_ifs"]
+    ]
+    out += _table(["change", "tokens saved", "share", "LLM-view total after"], rows)
+    out += ["", "Repeated properties, tokens summed over all tools:", ""]
+    rows = [[h["fragment"], h["occurrences"], h["tokens"]] for h in tk["hotspots"][:10]]
+    out += _table(["property", "occurrences", "tokens"], rows)
+    return out
+
+
+def _memory(tp: dict[str, Any]) -> list[str]:
+    mem = tp["memory"]
+
+    def mib(key: str, field: str = "peak_rss_kib") -> str:
+        return f"{mem[key][field] / 1024:.1f}"
+
+    rows = [
+        [
+            "ours, after start-up (initialize + tools/list)",
+            mib("ours_after_startup"),
+            mib("ours_after_startup", "rss_kib"),
+        ],
+        [
+            f"ours, after {mem['calls']} sequential calls",
+            mib("ours_after_calls"),
+            mib("ours_after_calls", "rss_kib"),
+        ],
+        [
+            f"ours, after {tp['calls']} more at {tp['concurrency']} in flight",
+            mib("ours_after_concurrent"),
+            mib("ours_after_concurrent", "rss_kib"),
+        ],
+        [
+            "baseline MCPServer, after start-up",
+            mib("baseline_after_startup"),
+            mib("baseline_after_startup", "rss_kib"),
+        ],
+    ]
+    return [
+        "The stdio server of §3, read from /proc/PID/status (VmHWM = peak, VmRSS = now).",
+        "",
+        *_table(["process", "peak RSS MiB", "RSS MiB"], rows),
+    ]
+
+
+def render(r: dict[str, Any]) -> str:
+    m = r["machine"]
+    lines = [
+        "# Benchmarks",
+        "",
+        "Generated by `bench/run.py` from `results.json`; do not edit by hand (analysis and "
+        "experiments: `bench/experiments.md`, included below).",
+        "",
+        f"- Command: `{r['command']}` ({r['mode']} mode, {r.get('seconds', '?')} s)",
+        f"- Date: {m['date']}; commit {m['commit']}",
+        f"- Machine: `{m['uname']}`",
+        f"- CPU: {m['cpu']} x {m['cpus']} logical; memory {m['memory']}",
+        f"- Python {m['python']}; " + ", ".join(f"{k} {v}" for k, v in m["packages"].items()),
+        "- Every ratio and difference below is between figures measured side by side in the "
+        "same run; absolute figures move with machine load.",
+        "",
+        "## Summary",
+        "",
+        *_summary(r),
+    ]
+    sections = (
+        ("1. Cold start", "coldstart", _coldstart, "python bench/coldstart.py"),
+        ("2. Per-call overhead", "overhead", _overhead, "python bench/overhead.py"),
+        ("3. Throughput", "throughput", _throughput, "python bench/throughput.py"),
+        ("4. Rate-limited portal", "ratelimit", _ratelimit, "python bench/rate_limit.py"),
+        ("5. Tokens", "tokens", _tokens, "python bench/tokens.py"),
+        ("6. Memory", "throughput", _memory, "python bench/throughput.py"),
+    )
+    quick = " --quick" if r["mode"] == "quick" else ""
+    for title, key, fn, command in sections:
+        lines += ["", f"## {title}", "", f"Command: `{command}{quick}` (or `{r['command']}`)", ""]
+        section = r.get(key)
+        failure = _failed(section)
+        lines += failure if failure else fn(section)  # type: ignore[arg-type]
+    if EXPERIMENTS.exists():
+        lines += ["", EXPERIMENTS.read_text().rstrip()]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    path = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).parent / "results.json"
+    sys.stdout.write(render(json.loads(path.read_text())))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
