@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import socket
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-import uvicorn
-
 from sandbox import FaultConfig, Portal, create_app, webhook_url
+from tests.loopback import serving
 
 
 @dataclass
@@ -26,21 +23,5 @@ def running_sandbox(
 ) -> Iterator[LiveSandbox]:
     portal = Portal(db_path, seed=True)
     faults = faults or FaultConfig()
-    sock = socket.socket(
-        socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP
-    )  # lets asyncio set TCP_NODELAY
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(128)  # connections wait in the backlog until uvicorn accepts
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(portal, faults=faults), log_level="critical", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
+    with serving(create_app(portal, faults=faults)) as port:
         yield LiveSandbox(portal, faults, webhook_url("127.0.0.1", port))
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()

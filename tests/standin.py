@@ -2,25 +2,23 @@
 
 Used where a test must control the portal's answer exactly (documented examples, every
 documented error, HTML pages, dropped connections). Everything else runs against the
-sandbox emulator. Runs uvicorn in a thread on a socket bound before the thread starts, so
-clients can connect at once with no waiting.
+sandbox emulator.
 """
 
 from __future__ import annotations
 
 import json
-import socket
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+
+from tests.loopback import serving
 
 WEBHOOK_CODE = "st4nd1n0c0de9xyz"
 
@@ -106,20 +104,7 @@ class _DroppedResponse(Response):
 
 @contextmanager
 def running_standin() -> Iterator[StandIn]:
-    sock = socket.socket(
-        socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP
-    )  # lets asyncio set TCP_NODELAY
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(128)  # connections queue here until uvicorn accepts them
-    standin = StandIn(port=sock.getsockname()[1])
-    config = uvicorn.Config(_app(standin), log_level="critical", lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
+    standin = StandIn(port=0)
+    with serving(_app(standin)) as port:
+        standin.port = port
         yield standin
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()

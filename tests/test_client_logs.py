@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import pytest
 from mcp import Client
+from mcp.shared.exceptions import MCPDeprecationWarning
 
 from server.app import create_server
 from server.client import Bitrix24Client
 from server.config import Webhook
 from tests.helpers import limits
-from tests.standin import StandIn, error, ok
+from tests.standin import WEBHOOK_CODE, StandIn, error, ok
 from tools import select
 
 pytestmark = pytest.mark.anyio
 
 
-async def test_retry_is_logged_to_a_client_that_opted_in(standin: StandIn) -> None:
+async def _sprint_get_after_one_rate_limit(
+    standin: StandIn, *, set_level: str | None = None, **client_options: Any
+) -> list[Any]:
+    """Call sprint_get once while the portal refuses the first try; return the log messages."""
     replies = iter([error("QUERY_LIMIT_EXCEEDED", "Too many requests", 503), ok({"id": 1})])
     standin.reply_with(lambda _r: next(replies))
     received: list[Any] = []
@@ -28,57 +33,37 @@ async def test_retry_is_logged_to_a_client_that_opted_in(standin: StandIn) -> No
     client = Bitrix24Client(Webhook.parse(standin.webhook_url), limits())
     server = create_server(client, select(["sprint"]))
     try:
-        async with Client(server, logging_callback=on_log, log_level="info") as session:
+        async with Client(server, logging_callback=on_log, **client_options) as session:
+            if set_level is not None:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", MCPDeprecationWarning)
+                    await session.set_logging_level(set_level)  # type: ignore[arg-type]
             result = await session.call_tool("sprint_get", {"id": 1})
     finally:
         await client.aclose()
     assert not result.is_error
     assert len(standin.requests) == 2
+    return received
+
+
+async def test_retry_is_logged_to_a_client_that_opted_in(standin: StandIn) -> None:
+    received = await _sprint_get_after_one_rate_limit(standin, log_level="info")
     messages = [p.data for p in received]
     assert any(
         "retrying tasks.api.scrum.sprint.get after QUERY_LIMIT_EXCEEDED" in m for m in messages
     )
-    assert all("st4nd1n0c0de9xyz" not in str(m) for m in messages)
+    assert all(WEBHOOK_CODE not in str(m) for m in messages)
 
 
 async def test_no_log_notifications_without_opt_in(standin: StandIn) -> None:
-    replies = iter([error("QUERY_LIMIT_EXCEEDED", "Too many requests", 503), ok({"id": 1})])
-    standin.reply_with(lambda _r: next(replies))
-    received: list[Any] = []
-
-    async def on_log(params: Any) -> None:
-        received.append(params)
-
-    client = Bitrix24Client(Webhook.parse(standin.webhook_url), limits())
-    server = create_server(client, select(["sprint"]))
-    try:
-        async with Client(server, logging_callback=on_log) as session:
-            await session.call_tool("sprint_get", {"id": 1})
-    finally:
-        await client.aclose()
-    assert received == []
+    assert await _sprint_get_after_one_rate_limit(standin) == []
 
 
 async def test_handshake_era_client_gets_logs_after_set_level(standin: StandIn) -> None:
-    import warnings
-
-    from mcp.shared.exceptions import MCPDeprecationWarning
-
-    replies = iter([error("QUERY_LIMIT_EXCEEDED", "Too many requests", 503), ok({"id": 1})])
-    standin.reply_with(lambda _r: next(replies))
-    received: list[Any] = []
-
-    async def on_log(params: Any) -> None:
-        received.append(params)
-
-    client = Bitrix24Client(Webhook.parse(standin.webhook_url), limits())
-    server = create_server(client, select(["sprint"]))
-    try:
-        async with Client(server, logging_callback=on_log, mode="legacy") as session:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", MCPDeprecationWarning)
-                await session.set_logging_level("info")
-            await session.call_tool("sprint_get", {"id": 1})
-    finally:
-        await client.aclose()
+    received = await _sprint_get_after_one_rate_limit(standin, mode="legacy", set_level="info")
     assert [p.level for p in received] == ["info"]
+
+
+async def test_handshake_era_client_gets_nothing_above_its_level(standin: StandIn) -> None:
+    received = await _sprint_get_after_one_rate_limit(standin, mode="legacy", set_level="error")
+    assert received == []

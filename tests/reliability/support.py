@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
-import uvicorn
 from mcp.client._transport import Transport, TransportStreams
 from mcp.shared.message import SessionMessage
 from pydantic_core import to_json
@@ -26,6 +25,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+
+from tests.loopback import serving
 
 
 @dataclass
@@ -85,22 +86,10 @@ def _app(portal: AsyncPortal) -> Starlette:
 
 @contextmanager
 def running_async_portal() -> Iterator[AsyncPortal]:
-    # proto=IPPROTO_TCP matters: asyncio turns Nagle off (TCP_NODELAY) only on sockets
-    # that say they are TCP, and with Nagle on every answer waits ~40 ms for a delayed ACK.
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(256)
-    portal = AsyncPortal(port=sock.getsockname()[1])
-    server = uvicorn.Server(uvicorn.Config(_app(portal), log_level="critical", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
+    portal = AsyncPortal(port=0)
+    with serving(_app(portal)) as port:
+        portal.port = port
         yield portal
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
 
 
 def closed_port() -> int:
