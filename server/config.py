@@ -11,8 +11,8 @@ from __future__ import annotations
 import ipaddress
 import math
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -20,6 +20,9 @@ from server.redact import REDACTOR
 
 WEBHOOK_PATH = re.compile(r"^/rest/(?P<user>[1-9][0-9]*)/(?P<code>[A-Za-z0-9_]{1,64})/?$")
 DEFAULT_OAUTH_SERVER = "https://oauth.bitrix.info"
+
+Getter = Callable[[str], "str | None"]
+"""Reads one environment variable, blank counting as unset."""
 
 SETUP_HELP = """\
 No Bitrix24 portal is configured. Set one of:
@@ -230,8 +233,6 @@ class Settings:
 
 
 def _replace(settings: Settings, values: dict[str, object]) -> Settings:
-    from dataclasses import replace
-
     return replace(settings, **values)  # type: ignore[arg-type]
 
 
@@ -245,7 +246,7 @@ def _toolsets(value: str | None) -> frozenset[str] | None:
     return frozenset(part.strip() for part in value.split(",") if part.strip())
 
 
-def _oauth_from_env(portal_url: str, get) -> OAuth:  # type: ignore[no-untyped-def]
+def _oauth_from_env(portal_url: str, get: Getter) -> OAuth:
     access = get("BITRIX24_ACCESS_TOKEN")
     if not access:
         raise ConfigError("BITRIX24_PORTAL_URL is set but BITRIX24_ACCESS_TOKEN is not")
@@ -271,7 +272,7 @@ def _oauth_from_env(portal_url: str, get) -> OAuth:  # type: ignore[no-untyped-d
     )
 
 
-def _limits_from_env(get) -> Limits:  # type: ignore[no-untyped-def]
+def _limits_from_env(get: Getter) -> Limits:
     limits = Limits()
     values: dict[str, float | int] = {}
     rate = get("BITRIX24_RATE_LIMIT")
@@ -299,6 +300,4 @@ def _limits_from_env(get) -> Limits:  # type: ignore[no-untyped-def]
                 values[attr] = kind(raw)
             except ValueError:
                 raise ConfigError(f"{env_name} must be a number (got {raw!r})") from None
-    from dataclasses import replace
-
     return replace(limits, **values)  # type: ignore[arg-type]
