@@ -60,6 +60,13 @@ def get_entity(store: Store, entity_id: int) -> Row | None:
     return store.one("SELECT * FROM entities WHERE id = ?", (entity_id,))
 
 
+def reread_entity(store: Store, entity_id: int) -> Row:
+    """An entity this call has just written, read back for the answer: it must exist."""
+    row = get_entity(store, entity_id)
+    assert row is not None
+    return row
+
+
 def get_sprint(store: Store, sprint_id: int) -> Row | None:
     return store.one("SELECT * FROM entities WHERE id = ? AND entity_type = ?", (sprint_id, SPRINT))
 

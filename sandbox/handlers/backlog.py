@@ -8,7 +8,13 @@ from sandbox.binding import bind_array, bind_int
 from sandbox.context import Call
 from sandbox.handlers.common import numeric_field, require_access, user_field
 from sandbox.php import to_int
-from sandbox.records import BACKLOG, get_backlog_by_group, get_entity, item_ids_of_entity
+from sandbox.records import (
+    BACKLOG,
+    get_backlog_by_group,
+    get_entity,
+    item_ids_of_entity,
+    reread_entity,
+)
 from sandbox.views import backlog_view
 
 
@@ -42,7 +48,7 @@ def add(call: Call, params: dict[str, Any]) -> Any:
             "modified_by": modified_by or 0,
         },
     )
-    return backlog_view(_entity(call, backlog_id))
+    return backlog_view(reread_entity(call.store, backlog_id))
 
 
 def update(call: Call, params: dict[str, Any]) -> Any:
@@ -68,7 +74,7 @@ def update(call: Call, params: dict[str, Any]) -> Any:
     modified_by = user_field(call, fields, "modifiedBy")
     changes["modified_by"] = call.user_id if modified_by is None else modified_by
     call.store.update("entities", backlog_id, changes)
-    return backlog_view(_entity(call, backlog_id))
+    return backlog_view(reread_entity(call.store, backlog_id))
 
 
 def get(call: Call, params: dict[str, Any]) -> Any:
@@ -95,12 +101,6 @@ def delete(call: Call, params: dict[str, Any]) -> Any:
         raise call.error("It is forbidden remove a backlog with items")
     call.store.run("DELETE FROM entities WHERE id = ?", (backlog_id,))
     return []
-
-
-def _entity(call: Call, entity_id: int) -> Any:
-    row = get_entity(call.store, entity_id)
-    assert row is not None
-    return row
 
 
 HANDLERS = {

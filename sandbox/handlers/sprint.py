@@ -25,12 +25,13 @@ from sandbox.records import (
     create_kanban,
     get_active_sprint,
     get_backlog_by_group,
-    get_entity,
     get_sprint,
+    get_task,
     item_ids_of_entity,
     move_item,
     readable_group_ids,
     remove_from_kanban,
+    reread_entity,
     stage_of_task,
 )
 from sandbox.store import Row
@@ -103,7 +104,7 @@ def add(call: Call, params: dict[str, Any]) -> Any:
             "status": status,
         },
     )
-    sprint = _sprint(call, sprint_id)
+    sprint = reread_entity(call.store, sprint_id)
     if status == ACTIVE:
         create_kanban(call.store, sprint)
     return sprint_view(sprint)
@@ -149,7 +150,7 @@ def update(call: Call, params: dict[str, Any]) -> Any:
             raise call.error("Unable to add two active sprint")
         changes["status"] = status
     call.store.update("entities", sprint_id, changes)
-    updated = _sprint(call, sprint_id)
+    updated = reread_entity(call.store, sprint_id)
     if updated["status"] == ACTIVE and sprint["status"] != ACTIVE:
         create_kanban(call.store, updated)
     return sprint_view(updated)
@@ -168,11 +169,11 @@ def start(call: Call, params: dict[str, Any]) -> Any:
     if get_active_sprint(call.store, sprint["group_id"]) is not None:
         raise call.error("Unable to add two active sprint")
     call.store.update("entities", sprint_id, {"status": ACTIVE, "modified_by": call.user_id})
-    sprint = _sprint(call, sprint_id)
+    sprint = reread_entity(call.store, sprint_id)
     create_kanban(call.store, sprint)
     backlog = get_backlog_by_group(call.store, sprint["group_id"])
     for item in _items(call, sprint_id):
-        task = call.store.one("SELECT status FROM tasks WHERE id = ?", (item["task_id"],))
+        task = get_task(call.store, int(item["task_id"]))
         if task is not None and task["status"] == TASK_COMPLETED and backlog is not None:
             # docs: tasks already completed go back to the backlog on start.
             move_item(call.store, item, int(backlog["id"]))
@@ -195,7 +196,7 @@ def complete(call: Call, params: dict[str, Any]) -> Any:
     for item in _items(call, sprint_id):
         task_id = int(item["task_id"])
         stage = stage_of_task(call.store, sprint_id, task_id)
-        task = call.store.one("SELECT status FROM tasks WHERE id = ?", (task_id,))
+        task = get_task(call.store, task_id)
         done = (stage is not None and stage["type"] == "FINISH") or (
             task is not None and task["status"] == TASK_COMPLETED
         )
@@ -207,7 +208,7 @@ def complete(call: Call, params: dict[str, Any]) -> Any:
         elif backlog is not None:
             move_item(call.store, item, int(backlog["id"]))
     call.store.update("entities", sprint_id, {"status": COMPLETED, "modified_by": call.user_id})
-    return sprint_view(_sprint(call, sprint_id))
+    return sprint_view(reread_entity(call.store, sprint_id))
 
 
 def get(call: Call, params: dict[str, Any]) -> Any:
@@ -268,12 +269,6 @@ def list_(call: Call, params: dict[str, Any]) -> Any:
 
 def _items(call: Call, entity_id: int) -> list[Row]:
     return call.store.all("SELECT * FROM items WHERE entity_id = ? ORDER BY sort, id", (entity_id,))
-
-
-def _sprint(call: Call, sprint_id: int) -> Row:
-    row = get_entity(call.store, sprint_id)
-    assert row is not None
-    return row
 
 
 HANDLERS = {
