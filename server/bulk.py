@@ -14,8 +14,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from server import phpquery
+from server.batch import BatchAnswer
 from server.client import Bitrix24Client
-from server.errors import Bitrix24Error, InvalidArgumentsError, remote_error
+from server.errors import Bitrix24Error, InvalidArgumentsError
 from server.pages import Progress
 from server.shaping import shape
 from server.validation import details_of
@@ -97,8 +98,7 @@ async def run(
                 results[offset + position] = _failed(call, _chunk_error(exc, call, specs))
             stopped = True
             continue
-        data = answer.result if isinstance(answer.result, dict) else {}
-        stopped = _collect(chunk, offset, data, results, halt=halt)
+        stopped = _collect(chunk, offset, BatchAnswer(answer.result), results, halt=halt)
         await progress(
             min(offset + len(chunk), len(calls)), len(calls), f"{requests} batch requests"
         )
@@ -120,37 +120,26 @@ async def run(
 def _collect(
     chunk: Sequence[PreparedCall],
     offset: int,
-    data: dict[str, Any],
+    answer: BatchAnswer,
     results: list[dict[str, Any] | None],
     *,
     halt: bool,
 ) -> bool:
     """Fill in one chunk's per-call results; True when the run must stop (halt)."""
-    values = data.get("result") or {}
-    errors = data.get("result_error") or {}
-    totals = data.get("result_total") or {}
-    nexts = data.get("result_next") or {}
     failed = False
     for position, call in enumerate(chunk):
         key = f"c{call.index}"
-        if isinstance(errors, dict) and key in errors:
-            err = errors[key] if isinstance(errors[key], dict) else {}
-            exc = remote_error(
-                err.get("error", "ERROR"),
-                str(err.get("error_description", "")),
-                method=call.spec.method,
-                http_status=None,
-            )
-            results[offset + position] = _failed(call, exc.to_payload())
+        error = answer.error(key, call.spec.method)
+        if error is not None:
+            results[offset + position] = _failed(call, error.to_payload())
             failed = True
-        elif isinstance(values, dict) and key in values:
-            total = totals.get(key) if isinstance(totals, dict) else None
-            next_ = nexts.get(key) if isinstance(nexts, dict) else None
+        elif answer.has(key):
+            shaped = shape(call.spec, answer.value(key), answer.total(key), answer.next(key))
             results[offset + position] = {
                 "index": call.index,
                 "tool": call.spec.name,
                 "ok": True,
-                "result": shape(call.spec, values[key], total, next_),
+                "result": shaped,
             }
     return halt and failed
 

@@ -12,8 +12,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from server import phpquery
+from server.batch import BatchAnswer
 from server.client import Bitrix24Client
-from server.errors import remote_error
 from server.shaping import list_items
 from tools.common import PAGE_SIZE
 from tools.spec import ToolSpec
@@ -59,19 +59,12 @@ async def _batched(
     await progress(len(items), end - start, f"fetching {len(starts)} more pages in one batch")
     cmd = {f"p{s}": phpquery.sub_call(spec.method, {**body, "start": s}) for s in starts}
     answer = await client.call("batch", {"halt": 1, "cmd": cmd}, write=False)
-    data = answer.result if isinstance(answer.result, dict) else {}
-    errors = data.get("result_error") or {}
-    results = data.get("result") or {}
+    pages = BatchAnswer(answer.result)
     for key in cmd:
-        if isinstance(errors, dict) and key in errors:
-            err = errors[key] if isinstance(errors[key], dict) else {}
-            raise remote_error(
-                err.get("error", "BATCH_ERROR"),
-                str(err.get("error_description", "")),
-                method=spec.method,
-                http_status=None,  # sub-call errors carry no status of their own
-            )
-        items.extend(list_items(spec, results.get(key, []) if isinstance(results, dict) else []))
+        error = pages.error(key, spec.method)
+        if error is not None:
+            raise error
+        items.extend(list_items(spec, pages.value(key) or []))
     await progress(len(items), end - start, None)
     fetched_to = start + len(items)
     return items, fetched_to if fetched_to < total else None
