@@ -14,18 +14,16 @@ import argparse
 import asyncio
 import re
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
-sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parents[1])]
-
-from common import (  # noqa: E402
+from common import (
     DUMMY_WEBHOOK,
     PYTHON,
     ROOT,
     baseline_server,
+    candidate_server,
     dump,
     log,
     our_server,
@@ -47,8 +45,8 @@ def _candidates(candidate: Path | None = None) -> dict[str, Candidate]:
         "ours --sandbox": (our_server("--sandbox"), server_env(), ROOT),
     }
     if candidate is not None:
-        env = server_env(BITRIX24_WEBHOOK_URL=DUMMY_WEBHOOK, PYTHONPATH=str(candidate))
-        out["candidate"] = (our_server(), env, candidate)
+        env = server_env(BITRIX24_WEBHOOK_URL=DUMMY_WEBHOOK)
+        out["candidate"] = (candidate_server(candidate), env, candidate)
     return out
 
 

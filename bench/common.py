@@ -124,9 +124,12 @@ def free_port() -> int:
 
 
 def server_env(**extra: str) -> dict[str, str]:
-    """Environment for a server child: the repo on the path, no stray BITRIX24_* settings."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BITRIX24_", "MCP_"))}
-    env["PYTHONPATH"] = str(ROOT)
+    """Environment for a server child: no stray BITRIX24_*/MCP_* settings or PYTHONPATH."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("BITRIX24_", "MCP_")) and k != "PYTHONPATH"
+    }
     env.setdefault("PYTHONDONTWRITEBYTECODE", "0")
     env.update(extra)
     return env
@@ -285,7 +288,19 @@ async def stdio_session(
 
 
 def our_server(*extra: str) -> list[str]:
-    return [PYTHON, "-m", "server", "serve", *extra]
+    return [PYTHON, "-m", "bitrix24_scrum_mcp", "serve", *extra]
+
+
+def candidate_server(checkout: Path, *extra: str) -> list[str]:
+    """The server of another checkout, through its own virtualenv's console script.
+
+    The console script, not a module path, so a checkout of any layout (before or after the
+    move to one `bitrix24_scrum_mcp` package) can be measured side by side with this one.
+    """
+    script = checkout / ".venv" / "bin" / "bitrix24-scrum-mcp"
+    if not script.exists():
+        raise SystemExit(f"{script} is missing: create {checkout}/.venv and pip install -e there")
+    return [str(script), "serve", *extra]
 
 
 def baseline_server() -> list[str]:
@@ -375,7 +390,7 @@ async def background(
 @contextlib.asynccontextmanager
 async def sandbox_portal(rate: str | None = None) -> AsyncIterator[str]:
     """The sandbox on loopback HTTP in its own process; yields its webhook URL."""
-    from sandbox import DEMO_USER_ID, DEMO_WEBHOOK_CODE
+    from bitrix24_scrum_mcp.sandbox import DEMO_USER_ID, DEMO_WEBHOOK_CODE
 
     port = free_port()
     args = [PYTHON, str(BENCH / "sandbox_proc.py"), str(port)]

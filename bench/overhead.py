@@ -4,7 +4,7 @@
 
 The sandbox portal runs in its own process on loopback HTTP; three paths reach it:
   direct   httpx2.AsyncClient POST tasks.api.scrum.sprint.get {"id": 23}
-  ours     tools/call sprint_get {"id": 23} over stdio to `python -m server` (pacing off)
+  ours     tools/call sprint_get {"id": 23} over stdio to our server (pacing off)
   sdk      the same over stdio to bench/proxy_server.py: the SDK's low-level Server with
            one forwarding tool, the floor any MCP proxy on this SDK pays
 Calls alternate between the paths (rotating order), one at a time, after a warm-up.
@@ -15,17 +15,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
-sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parents[1])]
-
-from common import (  # noqa: E402
+from common import (
     BENCH,
     NO_PACING,
     PYTHON,
+    candidate_server,
     dump,
     log,
     our_server,
@@ -41,13 +39,9 @@ TOOL = "sprint_get"
 
 
 def _sprint_id() -> int:
-    from sandbox.seed import DEMO_SPRINT_ID
+    from bitrix24_scrum_mcp.sandbox.seed import DEMO_SPRINT_ID
 
     return DEMO_SPRINT_ID
-
-
-def _candidate_env(env: dict[str, str], candidate: Path) -> dict[str, str]:
-    return {**env, "PYTHONPATH": str(candidate)}
 
 
 async def _measure(calls: int, warmup: int, candidate: Path | None = None) -> dict[str, Any]:
@@ -69,7 +63,7 @@ async def _measure(calls: int, warmup: int, candidate: Path | None = None) -> di
             other = None
             if candidate is not None:
                 other = await stack.enter_async_context(
-                    stdio_session(our_server(), _candidate_env(env, candidate), cwd=candidate)
+                    stdio_session(candidate_server(candidate), env, cwd=candidate)
                 )
 
             async def direct() -> None:

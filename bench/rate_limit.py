@@ -20,15 +20,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parents[1])]
-
-from common import (  # noqa: E402
+from common import (
     NO_PACING,
     StdioPeer,
     dump,
@@ -49,7 +46,7 @@ def _structured(result: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _setup(peer: StdioPeer, tasks: int) -> tuple[list[int], int, int]:
-    from sandbox.seed import DEMO_SCRUM_GROUP_ID, DEMO_USER_ID
+    from bitrix24_scrum_mcp.sandbox.seed import DEMO_SCRUM_GROUP_ID, DEMO_USER_ID
 
     calls: list[dict[str, Any]] = [
         {

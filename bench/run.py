@@ -11,21 +11,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 import traceback
 from pathlib import Path
 from typing import Any
 
-sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parents[1])]
-
-import coldstart  # noqa: E402
-import overhead  # noqa: E402
-import rate_limit  # noqa: E402
-import report  # noqa: E402
-import throughput  # noqa: E402
-import tokens  # noqa: E402
-from common import BENCH, ROOT, log, machine  # noqa: E402
+import coldstart
+import overhead
+import rate_limit
+import report
+import throughput
+import tokens
+from common import BENCH, ROOT, log, machine
 
 BENCHMARKS = {
     "tokens": tokens.run,

@@ -9,10 +9,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def main() -> int:
@@ -21,7 +17,7 @@ def main() -> int:
     parser.add_argument("--rate", default=None, help="leaky bucket DRAIN/THRESHOLD, e.g. 2/50")
     args = parser.parse_args()
 
-    from sandbox import FaultConfig, serve
+    from bitrix24_scrum_mcp.sandbox import FaultConfig, serve
 
     faults = FaultConfig()
     if args.rate:

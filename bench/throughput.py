@@ -15,15 +15,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 import time
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
-sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parents[1])]
-
-from common import (  # noqa: E402
+from common import (
     NO_PACING,
     HttpPeer,
     baseline_server,
@@ -81,7 +77,7 @@ async def _both(
 async def _measure(calls: int, concurrency: int) -> dict[str, Any]:
     import httpx2
 
-    from sandbox.seed import DEMO_SPRINT_ID
+    from bitrix24_scrum_mcp.sandbox.seed import DEMO_SPRINT_ID
 
     args = {"id": DEMO_SPRINT_ID}
     out: dict[str, Any] = {"calls": calls, "concurrency": concurrency, "tool": TOOL}

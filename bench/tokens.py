@@ -19,13 +19,10 @@ import gzip
 import hashlib
 import json
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
-sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parents[1])]
-
-from common import DUMMY_WEBHOOK, ROOT, dump  # noqa: E402
+from common import DUMMY_WEBHOOK, ROOT, dump
 
 O200K_URL = "https://openaipublic.blob.core.windows.net/encodings/o200k_base.tiktoken"
 O200K_SHA256 = "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d"
@@ -66,10 +63,10 @@ async def _listed_tools(toolsets: list[str] | None, read_only: bool) -> list[dic
     """tools/list through an in-process MCP client, as JSON objects on the wire."""
     from mcp import Client
 
-    from server.app import create_server
-    from server.client import Bitrix24Client
-    from server.config import Webhook
-    from tools import select
+    from bitrix24_scrum_mcp.app import create_server
+    from bitrix24_scrum_mcp.client import Bitrix24Client
+    from bitrix24_scrum_mcp.config import Webhook
+    from bitrix24_scrum_mcp.tools import select
 
     client = Bitrix24Client(Webhook.parse(DUMMY_WEBHOOK))  # never called
     try:

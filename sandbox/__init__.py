@@ -1,6 +1,6 @@
 """An embedded emulator of a Bitrix24 portal's REST API for `tasks.api.scrum.*` and friends.
 
-    from sandbox import Portal, FaultConfig, create_app, DEMO_USER_ID, DEMO_WEBHOOK_CODE
+    from bitrix24_scrum_mcp.sandbox import DEMO_WEBHOOK_CODE, FaultConfig, Portal, create_app
     portal = Portal()                      # the seeded demo portal, in memory
     app = create_app(portal, faults=FaultConfig())
 
@@ -8,10 +8,10 @@ See sandbox/README.md for the emulated behaviour and every choice made where the
 are silent or contradict themselves.
 """
 
-from sandbox.app import DroppedConnection, create_app
-from sandbox.faults import FaultConfig
-from sandbox.portal import Portal, Principal
-from sandbox.seed import (
+from bitrix24_scrum_mcp.sandbox.app import DroppedConnection, create_app
+from bitrix24_scrum_mcp.sandbox.faults import FaultConfig
+from bitrix24_scrum_mcp.sandbox.portal import Portal, Principal
+from bitrix24_scrum_mcp.sandbox.seed import (
     DEMO_BACKLOG_ID,
     DEMO_OUTSIDER_USER_ID,
     DEMO_PLAIN_GROUP_ID,
@@ -22,7 +22,7 @@ from sandbox.seed import (
     DEMO_USER_ID,
     DEMO_WEBHOOK_CODE,
 )
-from sandbox.serve import serve, webhook_url
+from bitrix24_scrum_mcp.sandbox.serve import serve, webhook_url
 
 __all__ = [
     "DEMO_BACKLOG_ID",

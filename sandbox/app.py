@@ -20,9 +20,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from sandbox.batch import run_batch
-from sandbox.envelope import success, time_block
-from sandbox.errors import (
+from bitrix24_scrum_mcp.sandbox.batch import run_batch
+from bitrix24_scrum_mcp.sandbox.envelope import success, time_block
+from bitrix24_scrum_mcp.sandbox.errors import (
     InternalServerError,
     InvalidCredentialsError,
     MethodNotFoundError,
@@ -30,12 +30,12 @@ from sandbox.errors import (
     QueryLimitExceededError,
     RestError,
 )
-from sandbox.faults import FailKind, FaultConfig, LeakyBucket
-from sandbox.oauth import token_endpoint
-from sandbox.portal import Portal, Principal
-from sandbox.wire import read_params
+from bitrix24_scrum_mcp.sandbox.faults import FailKind, FaultConfig, LeakyBucket
+from bitrix24_scrum_mcp.sandbox.oauth import token_endpoint
+from bitrix24_scrum_mcp.sandbox.portal import Portal, Principal
+from bitrix24_scrum_mcp.sandbox.wire import read_params
 
-logger = logging.getLogger("sandbox")
+logger = logging.getLogger(__name__)
 
 _HTML_502 = (
     "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"

@@ -13,11 +13,15 @@ import re
 from typing import Any
 from urllib.parse import parse_qsl
 
-from sandbox.context import Page
-from sandbox.errors import BatchLengthExceededError, BatchMethodNotAllowedError, RestError
-from sandbox.faults import FaultConfig
-from sandbox.php import as_items, parse_pairs, php_array, to_str, truthy
-from sandbox.portal import Portal, Principal
+from bitrix24_scrum_mcp.sandbox.context import Page
+from bitrix24_scrum_mcp.sandbox.errors import (
+    BatchLengthExceededError,
+    BatchMethodNotAllowedError,
+    RestError,
+)
+from bitrix24_scrum_mcp.sandbox.faults import FaultConfig
+from bitrix24_scrum_mcp.sandbox.php import as_items, parse_pairs, php_array, to_str, truthy
+from bitrix24_scrum_mcp.sandbox.portal import Portal, Principal
 
 MAX_COMMANDS = 50
 _REF_RE = re.compile(

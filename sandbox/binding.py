@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sandbox.errors import BindingError
-from sandbox.php import to_str
+from bitrix24_scrum_mcp.sandbox.errors import BindingError
+from bitrix24_scrum_mcp.sandbox.php import to_str
 
 _INT_RE = re.compile(r"^\s*[+-]?\d+\s*$")
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sandbox.errors import MethodError
-from sandbox.store import Store
+from bitrix24_scrum_mcp.sandbox.errors import MethodError
+from bitrix24_scrum_mcp.sandbox.store import Store
 
 
 @dataclass

@@ -11,7 +11,7 @@ import re
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from sandbox.php import is_numeric
+from bitrix24_scrum_mcp.sandbox.php import is_numeric
 
 PORTAL_TZ = timezone(timedelta(hours=3))
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.context import Page
-from sandbox.dates import format_date
+from bitrix24_scrum_mcp.sandbox.context import Page
+from bitrix24_scrum_mcp.sandbox.dates import format_date
 
 OPERATING_WINDOW_S = 600  # docs: the operating limit is summed over 10 one-minute buckets
 

@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sandbox.dates import parse_date
-from sandbox.php import as_items, is_numeric, to_int, to_str
-from sandbox.store import Row, Store
+from bitrix24_scrum_mcp.sandbox.dates import parse_date
+from bitrix24_scrum_mcp.sandbox.php import as_items, is_numeric, to_int, to_str
+from bitrix24_scrum_mcp.sandbox.store import Row, Store
 
 PAGE_SIZE = 50
 _KEY_RE = re.compile(r"^(!=%|!%=|!=|!%|>=|<=|=%|%=|!|=|%|>|<)?(.+)$")

@@ -15,8 +15,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from sandbox.portal import Portal
-from sandbox.wire import read_params
+from bitrix24_scrum_mcp.sandbox.portal import Portal
+from bitrix24_scrum_mcp.sandbox.wire import read_params
 
 ACCESS_TTL_S = 3600
 MEMBER_ID = "5a4f0e7c2b9d4c1e8f3a6b0d9e2c7f41"

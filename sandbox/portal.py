@@ -14,9 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sandbox.context import Call
-from sandbox.envelope import time_block
-from sandbox.errors import (
+from bitrix24_scrum_mcp.sandbox.context import Call
+from bitrix24_scrum_mcp.sandbox.envelope import time_block
+from bitrix24_scrum_mcp.sandbox.errors import (
     ExpiredTokenError,
     InsufficientScopeError,
     InvalidCredentialsError,
@@ -24,10 +24,16 @@ from sandbox.errors import (
     MethodError,
     MethodNotFoundError,
 )
-from sandbox.faults import FaultConfig
-from sandbox.registry import lookup
-from sandbox.seed import DEMO_SCOPES, DEMO_USER_ID, DEMO_WEBHOOK_CODE, seed_demo, seed_minimal
-from sandbox.store import Store
+from bitrix24_scrum_mcp.sandbox.faults import FaultConfig
+from bitrix24_scrum_mcp.sandbox.registry import lookup
+from bitrix24_scrum_mcp.sandbox.seed import (
+    DEMO_SCOPES,
+    DEMO_USER_ID,
+    DEMO_WEBHOOK_CODE,
+    seed_demo,
+    seed_minimal,
+)
+from bitrix24_scrum_mcp.sandbox.store import Store
 
 ALL_SCOPES = ("task", "user", "sonet_group", "basic")
 

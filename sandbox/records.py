@@ -7,7 +7,7 @@ default stages a started sprint gets.
 
 from __future__ import annotations
 
-from sandbox.store import Row, Store
+from bitrix24_scrum_mcp.sandbox.store import Row, Store
 
 BACKLOG = "backlog"
 SPRINT = "sprint"

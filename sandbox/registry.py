@@ -10,7 +10,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sandbox.handlers import backlog, epic, kanban, scrum_task, sonet, sprint, system, tasks
+from bitrix24_scrum_mcp.sandbox.handlers import (
+    backlog,
+    epic,
+    kanban,
+    scrum_task,
+    sonet,
+    sprint,
+    system,
+    tasks,
+)
 
 Handler = Callable[[Any, dict[str, Any]], Any]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sandbox.store import Store
+from bitrix24_scrum_mcp.sandbox.store import Store
 
 BASE_TIME = 1725256800  # 2024-09-02T09:00:00+03:00, a Monday
 DAY = 86400

@@ -8,10 +8,10 @@ import sys
 
 import uvicorn
 
-from sandbox.app import create_app
-from sandbox.faults import FaultConfig
-from sandbox.portal import Portal
-from sandbox.seed import DEMO_USER_ID, DEMO_WEBHOOK_CODE
+from bitrix24_scrum_mcp.sandbox.app import create_app
+from bitrix24_scrum_mcp.sandbox.faults import FaultConfig
+from bitrix24_scrum_mcp.sandbox.portal import Portal
+from bitrix24_scrum_mcp.sandbox.seed import DEMO_USER_ID, DEMO_WEBHOOK_CODE
 
 
 def _is_loopback(host: str) -> bool:

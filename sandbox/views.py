@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sandbox.dates import format_date
-from sandbox.store import Row
+from bitrix24_scrum_mcp.sandbox.dates import format_date
+from bitrix24_scrum_mcp.sandbox.store import Row
 
 
 def backlog_view(row: Row) -> dict[str, Any]:

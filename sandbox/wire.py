@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 
-from sandbox.php import parse_pairs
+from bitrix24_scrum_mcp.sandbox.php import parse_pairs
 
 
 async def read_params(request: Request) -> dict[str, Any]:

@@ -21,11 +21,10 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from bitrix24_scrum_mcp import __version__
+from bitrix24_scrum_mcp.tools import ALL_TOOLS
 
-from server import __version__  # noqa: E402
-from tools import ALL_TOOLS  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 MANIFEST = ROOT / "manifest.json"
 BUNDLE_FILES = ("manifest.json", "pyproject.toml", "README.md", "LICENSE")

@@ -6,12 +6,9 @@ only be changed here, through the rows themselves.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from tools import ALL_TOOLS, TOOLSETS
+from bitrix24_scrum_mcp.tools import ALL_TOOLS, TOOLSETS
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 START, END = "<!-- START TOOLS -->", "<!-- END TOOLS -->"

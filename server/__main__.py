@@ -1,5 +1,5 @@
-"""`python -m server` runs the same CLI as the `bitrix24-scrum-mcp` console script."""
+"""`python -m bitrix24_scrum_mcp` runs the same CLI as the `bitrix24-scrum-mcp` console script."""
 
-from server.cli import main
+from bitrix24_scrum_mcp.cli import main
 
 raise SystemExit(main())

@@ -25,12 +25,12 @@ from mcp.types import (
     ToolAnnotations,
 )
 
-from server import __version__, client_logs
-from server.client import Bitrix24Client
-from server.dispatch import Dispatcher
-from server.errors import UnknownToolError
-from tools.schema import input_schema, output_schema
-from tools.spec import ToolSpec
+from bitrix24_scrum_mcp import __version__, client_logs
+from bitrix24_scrum_mcp.client import Bitrix24Client
+from bitrix24_scrum_mcp.dispatch import Dispatcher
+from bitrix24_scrum_mcp.errors import UnknownToolError
+from bitrix24_scrum_mcp.tools.schema import input_schema, output_schema
+from bitrix24_scrum_mcp.tools.spec import ToolSpec
 
 INSTRUCTIONS = """\
 Bitrix24 Scrum: backlogs, sprints, epics, the sprint Kanban and the tasks in them.

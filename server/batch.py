@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.errors import RemoteError, remote_error
+from bitrix24_scrum_mcp.errors import RemoteError, remote_error
 
 
 def _map(data: dict[str, Any], name: str) -> dict[str, Any]:

@@ -13,15 +13,15 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from server import phpquery
-from server.batch import BatchAnswer
-from server.client import Bitrix24Client
-from server.errors import Bitrix24Error, InvalidArgumentsError
-from server.pages import Progress
-from server.shaping import shape
-from server.validation import details_of
-from tools.bulk import BATCH_SIZE, BulkInput
-from tools.spec import ToolSpec, read_tool_for
+from bitrix24_scrum_mcp import phpquery
+from bitrix24_scrum_mcp.batch import BatchAnswer
+from bitrix24_scrum_mcp.client import Bitrix24Client
+from bitrix24_scrum_mcp.errors import Bitrix24Error, InvalidArgumentsError
+from bitrix24_scrum_mcp.pages import Progress
+from bitrix24_scrum_mcp.shaping import shape
+from bitrix24_scrum_mcp.tools.bulk import BATCH_SIZE, BulkInput
+from bitrix24_scrum_mcp.tools.spec import ToolSpec, read_tool_for
+from bitrix24_scrum_mcp.validation import details_of
 
 
 @dataclass(frozen=True, slots=True)

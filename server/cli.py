@@ -11,8 +11,8 @@ import os
 import sys
 from collections.abc import Sequence
 
-from server import __version__
-from server.config import ConfigError, Settings
+from bitrix24_scrum_mcp import __version__
+from bitrix24_scrum_mcp.config import ConfigError, Settings
 
 COMMANDS = ("serve", "demo", "sandbox", "doctor")
 
@@ -104,24 +104,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
         argv.insert(0, "serve")
     args = build_parser().parse_args(argv)
-    from server.redact import configure_logging
+    from bitrix24_scrum_mcp.redact import configure_logging
 
     try:
         settings = _settings(args)
         configure_logging(settings.log_level)
         if args.command == "serve":
-            from server.transports import serve
+            from bitrix24_scrum_mcp.transports import serve
 
             return serve(settings, transport=args.transport, host=args.host, port=args.port)
         if args.command == "demo":
-            from server.demo import run_demo
+            from bitrix24_scrum_mcp.demo import run_demo
 
             return run_demo()
         if args.command == "sandbox":
-            from server.sandbox_cmd import run_sandbox
+            from bitrix24_scrum_mcp.sandbox_cmd import run_sandbox
 
             return run_sandbox(args)
-        from server.doctor import run_doctor
+        from bitrix24_scrum_mcp.doctor import run_doctor
 
         return run_doctor(settings)
     except ConfigError as exc:

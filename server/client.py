@@ -19,10 +19,10 @@ from typing import Any
 import anyio
 import httpx2
 
-from server import envelope
-from server.config import Limits, OAuth, Secret, Webhook
-from server.envelope import RestResult
-from server.errors import (
+from bitrix24_scrum_mcp import envelope
+from bitrix24_scrum_mcp.config import Limits, OAuth, Secret, Webhook
+from bitrix24_scrum_mcp.envelope import RestResult
+from bitrix24_scrum_mcp.errors import (
     AuthError,
     BadResponseError,
     Bitrix24Error,
@@ -34,9 +34,9 @@ from server.errors import (
     TimeoutError_,
     TransportError,
 )
-from server.oauth import TokenKeeper
-from server.pacing import Pacer
-from server.redact import REDACTOR
+from bitrix24_scrum_mcp.oauth import TokenKeeper
+from bitrix24_scrum_mcp.pacing import Pacer
+from bitrix24_scrum_mcp.redact import REDACTOR
 
 logger = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from typing import Any
 from mcp.shared.exceptions import MCPDeprecationWarning
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
-from server.redact import REDACTOR
+from bitrix24_scrum_mcp.redact import REDACTOR
 
 _records: ContextVar[list[logging.LogRecord] | None] = ContextVar("_records", default=None)
 
@@ -37,16 +37,20 @@ LEVEL_NUMBERS = {name: number for number, name in MCP_LEVELS.items()} | {
 }
 
 
+_SANDBOX_LOGGER = "bitrix24_scrum_mcp.sandbox"
+"""The embedded sandbox plays the portal: its own log records are not about the client's call."""
+
+
 class _Collector(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         buffer = _records.get()
-        if buffer is not None:
+        if buffer is not None and not record.name.startswith(_SANDBOX_LOGGER):
             buffer.append(record)
 
 
 def install() -> None:
     """Collect INFO and above from our own loggers, whatever the stderr level is."""
-    logger = logging.getLogger("server")
+    logger = logging.getLogger("bitrix24_scrum_mcp")
     if not any(isinstance(h, _Collector) for h in logger.handlers):
         logger.addHandler(_Collector(logging.INFO))
         logger.setLevel(logging.DEBUG)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from server.redact import REDACTOR
+from bitrix24_scrum_mcp.redact import REDACTOR
 
 WEBHOOK_PATH = re.compile(r"^/rest/(?P<user>[1-9][0-9]*)/(?P<code>[A-Za-z0-9_]{1,64})/?$")
 DEFAULT_OAUTH_SERVER = "https://oauth.bitrix.info"

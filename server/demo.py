@@ -157,7 +157,7 @@ async def _plan(t: Transcript) -> None:
 
 async def _main() -> int:
     params = StdioServerParameters(
-        command=sys.executable, args=["-m", "server", "serve", "--sandbox"]
+        command=sys.executable, args=["-m", "bitrix24_scrum_mcp", "serve", "--sandbox"]
     )
     print("bitrix24-scrum-mcp demo: sprint planning on the sandbox portal")
     print("(an MCP client driving `bitrix24-scrum-mcp serve --sandbox` over stdio)")

@@ -15,22 +15,22 @@ from typing import Any, cast
 from jsonschema import Draft202012Validator
 from mcp.types import CallToolResult, TextContent
 
-from server import bulk, pages
-from server.client import Bitrix24Client
-from server.errors import (
+from bitrix24_scrum_mcp import bulk, pages
+from bitrix24_scrum_mcp.client import Bitrix24Client
+from bitrix24_scrum_mcp.errors import (
     BadResponseError,
     Bitrix24Error,
     OutcomeUnknownError,
     RemoteError,
     UnknownToolError,
 )
-from server.pages import Progress
-from server.shaping import shape
-from server.validation import validate
-from tools.bulk import BulkInput
-from tools.common import ListInput
-from tools.schema import output_schema
-from tools.spec import ToolSpec, read_tool_for
+from bitrix24_scrum_mcp.pages import Progress
+from bitrix24_scrum_mcp.shaping import shape
+from bitrix24_scrum_mcp.tools.bulk import BulkInput
+from bitrix24_scrum_mcp.tools.common import ListInput
+from bitrix24_scrum_mcp.tools.schema import output_schema
+from bitrix24_scrum_mcp.tools.spec import ToolSpec, read_tool_for
+from bitrix24_scrum_mcp.validation import validate
 
 logger = logging.getLogger(__name__)
 

@@ -18,10 +18,10 @@ from typing import Any, Literal, TextIO
 
 import anyio
 
-from server import __version__
-from server.client import Bitrix24Client
-from server.config import SETUP_HELP, ConfigError, OAuth, Settings
-from server.errors import (
+from bitrix24_scrum_mcp import __version__
+from bitrix24_scrum_mcp.client import Bitrix24Client
+from bitrix24_scrum_mcp.config import SETUP_HELP, ConfigError, OAuth, Settings
+from bitrix24_scrum_mcp.errors import (
     AuthError,
     BadResponseError,
     Bitrix24Error,
@@ -30,8 +30,8 @@ from server.errors import (
     RemoteError,
     TransportError,
 )
-from server.portal import open_client
-from server.redact import REDACTOR
+from bitrix24_scrum_mcp.portal import open_client
+from bitrix24_scrum_mcp.redact import REDACTOR
 
 Status = Literal["ok", "warn", "fail"]
 
@@ -185,7 +185,7 @@ async def diagnose(settings: Settings) -> Report:
     except ConfigError:
         report.add("portal", "fail", "no portal is configured", SETUP_HELP)
         return report
-    from server.transports import selected_specs
+    from bitrix24_scrum_mcp.transports import selected_specs
 
     try:
         specs = selected_specs(settings)

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from server.errors import BadResponseError, remote_error
+from bitrix24_scrum_mcp.errors import BadResponseError, remote_error
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from server.redact import REDACTOR
+from bitrix24_scrum_mcp.redact import REDACTOR
 
 RATE_LIMIT_CODES = frozenset({"QUERY_LIMIT_EXCEEDED", "OPERATION_TIME_LIMIT"})
 AUTH_CODES = frozenset(

@@ -18,8 +18,8 @@ from typing import Any
 import anyio
 import httpx2
 
-from server.config import OAuth, Secret
-from server.errors import AuthError, Bitrix24Error
+from bitrix24_scrum_mcp.config import OAuth, Secret
+from bitrix24_scrum_mcp.errors import AuthError, Bitrix24Error
 
 logger = logging.getLogger(__name__)
 

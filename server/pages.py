@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from server import phpquery
-from server.batch import BatchAnswer
-from server.client import Bitrix24Client
-from server.shaping import list_items
-from tools.common import PAGE_SIZE
-from tools.spec import ToolSpec
+from bitrix24_scrum_mcp import phpquery
+from bitrix24_scrum_mcp.batch import BatchAnswer
+from bitrix24_scrum_mcp.client import Bitrix24Client
+from bitrix24_scrum_mcp.shaping import list_items
+from bitrix24_scrum_mcp.tools.common import PAGE_SIZE
+from bitrix24_scrum_mcp.tools.spec import ToolSpec
 
 Progress = Callable[[float, float | None, str | None], Awaitable[None]]
 

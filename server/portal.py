@@ -11,15 +11,21 @@ from contextlib import asynccontextmanager
 
 import httpx2
 
-from server.client import Bitrix24Client
-from server.config import Secret, Settings, Webhook
+from bitrix24_scrum_mcp.client import Bitrix24Client
+from bitrix24_scrum_mcp.config import Secret, Settings, Webhook
 
 SANDBOX_ORIGIN = "http://127.0.0.1"
 
 
 def sandbox_client(settings: Settings) -> Bitrix24Client:
     """A client wired to an in-process sandbox portal (imported only when asked for)."""
-    from sandbox import DEMO_USER_ID, DEMO_WEBHOOK_CODE, FaultConfig, Portal, create_app
+    from bitrix24_scrum_mcp.sandbox import (
+        DEMO_USER_ID,
+        DEMO_WEBHOOK_CODE,
+        FaultConfig,
+        Portal,
+        create_app,
+    )
 
     portal = Portal(db_path=settings.sandbox_db or ":memory:", seed=True)
     app = create_app(portal, faults=FaultConfig())

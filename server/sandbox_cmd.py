@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from server.config import ConfigError
+from bitrix24_scrum_mcp.config import ConfigError
 
 
 def parse_rate_limit(text: str) -> tuple[float, int]:
@@ -32,7 +32,7 @@ def run_sandbox(args: argparse.Namespace) -> int:
     Raises:
         ConfigError: a malformed flag or a non-loopback host (the CLI prints it, exit 2).
     """
-    from sandbox import FaultConfig, serve
+    from bitrix24_scrum_mcp.sandbox import FaultConfig, serve
 
     faults = FaultConfig()
     if args.rate_limit:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tools.spec import ToolSpec
+from bitrix24_scrum_mcp.tools.spec import ToolSpec
 
 
 def list_items(spec: ToolSpec, result: Any) -> list[Any]:

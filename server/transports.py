@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, Any, cast
 
 import anyio
 
-from server.config import ConfigError, Settings, is_loopback
-from server.portal import open_client, sandbox_client
-from server.redact import REDACTOR
-from tools import UnknownToolsetError, select
-from tools.spec import ToolSpec
+from bitrix24_scrum_mcp.config import ConfigError, Settings, is_loopback
+from bitrix24_scrum_mcp.portal import open_client, sandbox_client
+from bitrix24_scrum_mcp.redact import REDACTOR
+from bitrix24_scrum_mcp.tools import UnknownToolsetError, select
+from bitrix24_scrum_mcp.tools.spec import ToolSpec
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ def serve(settings: Settings, *, transport: str, host: str, port: int) -> int:
 async def _serve_stdio(settings: Settings, specs: Sequence[ToolSpec]) -> None:
     from mcp.server.stdio import stdio_server
 
-    from server.app import create_server
+    from bitrix24_scrum_mcp.app import create_server
 
     async with open_client(settings) as client:
         server = create_server(client, specs)
@@ -278,8 +278,8 @@ def build_http_app(
     from starlette.applications import Starlette
     from starlette.routing import Mount
 
-    from server.app import create_server
-    from server.client import Bitrix24Client
+    from bitrix24_scrum_mcp.app import create_server
+    from bitrix24_scrum_mcp.client import Bitrix24Client
 
     env = os.environ if env is None else env
     if not is_loopback(host):

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from server.errors import InvalidArgumentsError
+from bitrix24_scrum_mcp.errors import InvalidArgumentsError
 
 
 def _path(loc: tuple[int | str, ...]) -> str:

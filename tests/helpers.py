@@ -10,11 +10,11 @@ from typing import Any
 import httpx2
 from mcp import Client
 
-from server.app import create_server
-from server.client import Bitrix24Client
-from server.config import Limits, Webhook
-from tools import select
-from tools.spec import ToolSpec
+from bitrix24_scrum_mcp.app import create_server
+from bitrix24_scrum_mcp.client import Bitrix24Client
+from bitrix24_scrum_mcp.config import Limits, Webhook
+from bitrix24_scrum_mcp.tools import select
+from bitrix24_scrum_mcp.tools.spec import ToolSpec
 
 FAST = Limits(backoff_s=0.001, rate_per_s=0, burst=0)
 """No pacing and near-zero backoff: tests count requests, not seconds."""

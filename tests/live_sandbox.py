@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sandbox import FaultConfig, Portal, create_app, webhook_url
+from bitrix24_scrum_mcp.sandbox import FaultConfig, Portal, create_app, webhook_url
 from tests.loopback import serving
 
 

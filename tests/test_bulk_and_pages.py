@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from sandbox.seed import DEMO_BACKLOG_ID, DEMO_SCRUM_GROUP_ID
+from bitrix24_scrum_mcp.sandbox.seed import DEMO_BACKLOG_ID, DEMO_SCRUM_GROUP_ID
 from tests.helpers import mcp_session
 from tests.live_sandbox import LiveSandbox
 

@@ -9,12 +9,12 @@ import pytest
 from mcp import Client
 from mcp.shared.exceptions import MCPDeprecationWarning
 
-from server.app import create_server
-from server.client import Bitrix24Client
-from server.config import Webhook
+from bitrix24_scrum_mcp.app import create_server
+from bitrix24_scrum_mcp.client import Bitrix24Client
+from bitrix24_scrum_mcp.config import Webhook
+from bitrix24_scrum_mcp.tools import select
 from tests.helpers import limits
 from tests.standin import WEBHOOK_CODE, StandIn, error, ok
-from tools import select
 
 pytestmark = pytest.mark.anyio
 

@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
+from bitrix24_scrum_mcp.tools import ALL_TOOLS
+from bitrix24_scrum_mcp.tools.spec import tool_name
 from tests.helpers import mcp_session
 from tests.spec_source import methods
 from tests.standin import WEBHOOK_CODE, Reply, StandIn, ok
-from tools import ALL_TOOLS
-from tools.spec import tool_name
 
 pytestmark = pytest.mark.anyio
 
@@ -145,8 +145,8 @@ def _compact(data: Any) -> str:
 
 
 async def test_oauth_form_posts_to_rest_method_with_auth_in_the_body(standin: StandIn) -> None:
-    from server.client import Bitrix24Client
-    from server.config import OAuth, Secret
+    from bitrix24_scrum_mcp.client import Bitrix24Client
+    from bitrix24_scrum_mcp.config import OAuth, Secret
     from tests.helpers import FAST
 
     standin.reply_with(ok({"id": 1, "groupId": 125, "createdBy": 6, "modifiedBy": 0}))

@@ -8,11 +8,11 @@ from typing import Any
 import jsonschema
 import pytest
 
+from bitrix24_scrum_mcp.tools import ALL_TOOLS
+from bitrix24_scrum_mcp.tools.schema import input_schema, output_schema
 from tests.helpers import mcp_session
 from tests.standin import StandIn
 from tests.test_forwarding import COMPANION_CASES, SCRUM_CASES
-from tools import ALL_TOOLS
-from tools.schema import input_schema, output_schema
 
 pytestmark = pytest.mark.anyio
 

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
+from scripts import readme_tools
 
-import readme_tools  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _commands() -> list[str]:

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
+from bitrix24_scrum_mcp.tools import ALL_TOOLS, TOOLSETS, select
+from bitrix24_scrum_mcp.tools.schema import input_schema
+from bitrix24_scrum_mcp.tools.spec import ToolSpec, tool_name
 from tests.spec_source import methods
-from tools import ALL_TOOLS, TOOLSETS, select
-from tools.schema import input_schema
-from tools.spec import ToolSpec, tool_name
 
 SCRUM = [spec for spec in ALL_TOOLS if spec.method.startswith("tasks.api.scrum.")]
 BY_METHOD = {spec.method: spec for spec in ALL_TOOLS}

@@ -26,7 +26,7 @@ async def test_server_over_stdio_lists_and_calls_tools(standin: StandIn) -> None
     standin.reply_with(ok({"id": 3, "groupId": 7, "createdBy": 1, "modifiedBy": 1}))
     params = StdioServerParameters(
         command=sys.executable,
-        args=["-m", "server", "serve"],
+        args=["-m", "bitrix24_scrum_mcp", "serve"],
         env=_clean_env(BITRIX24_WEBHOOK_URL=standin.webhook_url),
         cwd=str(ROOT),
     )
@@ -43,7 +43,7 @@ async def test_server_over_stdio_lists_and_calls_tools(standin: StandIn) -> None
 
 def _run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "server", *args],
+        [sys.executable, "-m", "bitrix24_scrum_mcp", *args],
         env=_clean_env(**env),
         cwd=ROOT,
         capture_output=True,

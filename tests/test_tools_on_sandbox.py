@@ -8,10 +8,10 @@ from typing import Any
 import jsonschema
 import pytest
 
+from bitrix24_scrum_mcp.tools import ALL_TOOLS
+from bitrix24_scrum_mcp.tools.schema import output_schema
 from tests.helpers import mcp_session
 from tests.live_sandbox import LiveSandbox
-from tools import ALL_TOOLS
-from tools.schema import output_schema
 
 pytestmark = pytest.mark.anyio
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from mcp import MCPError
 
+from bitrix24_scrum_mcp.tools import ALL_TOOLS, select
 from tests.helpers import mcp_session
 from tests.standin import StandIn
-from tools import ALL_TOOLS, select
 
 pytestmark = pytest.mark.anyio
 

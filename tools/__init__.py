@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from tools import backlog, bulk, epic, groups, kanban, sprint, task, tasks, users
-from tools.spec import ToolSpec, tool_name
+from bitrix24_scrum_mcp.tools import backlog, bulk, epic, groups, kanban, sprint, task, tasks, users
+from bitrix24_scrum_mcp.tools.spec import ToolSpec, tool_name
 
 TOOLSETS: dict[str, str] = {
     "backlog": "Scrum backlogs (tasks.api.scrum.backlog.*)",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from tools.common import Id, NoInput, ScrumModel, id_input
-from tools.spec import FieldsResult, ResultModel, ToolSpec
+from bitrix24_scrum_mcp.tools.common import Id, NoInput, ScrumModel, id_input
+from bitrix24_scrum_mcp.tools.spec import FieldsResult, ResultModel, ToolSpec
 
 
 class BacklogResult(ResultModel):

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tools.spec import ResultModel, ToolSpec
+from bitrix24_scrum_mcp.tools.spec import ResultModel, ToolSpec
 
 MAX_CALLS = 500
 BATCH_SIZE = 50  # docs: "Max 50 sub-requests per batch"

@@ -6,7 +6,7 @@ from typing import Annotated, ClassVar
 
 from pydantic import Field
 
-from tools.common import (
+from bitrix24_scrum_mcp.tools.common import (
     MAX_LIST_ITEMS,
     Color,
     Id,
@@ -17,7 +17,7 @@ from tools.common import (
     Text,
     id_input,
 )
-from tools.spec import FieldsResult, ResultModel, ToolSpec
+from bitrix24_scrum_mcp.tools.spec import FieldsResult, ResultModel, ToolSpec
 
 DiskFileId = Annotated[str, Field(pattern=r"^n[1-9][0-9]{0,9}$")]
 _FILES = "Disk file ids prefixed with 'n', e.g. ['n428']"

@@ -11,7 +11,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
-from tools.common import (
+from bitrix24_scrum_mcp.tools.common import (
     MAX_ID,
     MAX_LIST_ITEMS,
     Id,
@@ -21,7 +21,7 @@ from tools.common import (
     check_filter,
     check_names,
 )
-from tools.spec import ResultModel, ToolSpec
+from bitrix24_scrum_mcp.tools.spec import ResultModel, ToolSpec
 
 
 class WorkgroupItem(ResultModel):

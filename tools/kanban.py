@@ -6,8 +6,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from tools.common import Id, Name, NoInput, ScrumModel
-from tools.spec import FieldsResult, ResultModel, ToolSpec
+from bitrix24_scrum_mcp.tools.common import Id, Name, NoInput, ScrumModel
+from bitrix24_scrum_mcp.tools.spec import FieldsResult, ResultModel, ToolSpec
 
 StageType = Literal["NEW", "WORK", "FINISH"]
 StageSort = Annotated[int, Field(ge=0, le=1_000_000, multiple_of=100)]

@@ -12,8 +12,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from tools.common import ListInput
-from tools.spec import ToolSpec
+from bitrix24_scrum_mcp.tools.common import ListInput
+from bitrix24_scrum_mcp.tools.spec import ToolSpec
 
 JsonSchema = dict[str, Any]
 

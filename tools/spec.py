@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from tools.common import ListInput
+from bitrix24_scrum_mcp.tools.common import ListInput
 
 ResultKind = Literal["object", "list", "value"]
 """How the REST `result` becomes `structuredContent`: an object as is, a list as

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from tools.common import (
+from bitrix24_scrum_mcp.tools.common import (
     BitrixDate,
     Id,
     ListInput,
@@ -17,7 +17,7 @@ from tools.common import (
     SprintStatus,
     id_input,
 )
-from tools.spec import FieldsResult, ResultModel, ToolSpec
+from bitrix24_scrum_mcp.tools.spec import FieldsResult, ResultModel, ToolSpec
 
 _DATE = "ISO 8601 with offset (2021-11-22T00:00:00+02:00) or a unix timestamp"
 

@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from tools.common import Id, NoInput, ScrumModel, Sort, id_input
-from tools.spec import FieldsResult, ResultModel, ToolSpec
+from bitrix24_scrum_mcp.tools.common import Id, NoInput, ScrumModel, Sort, id_input
+from bitrix24_scrum_mcp.tools.spec import FieldsResult, ResultModel, ToolSpec
 
 StoryPoints = Annotated[str, Field(max_length=20)]
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
-from tools.common import (
+from bitrix24_scrum_mcp.tools.common import (
     MAX_LIST_ITEMS,
     BitrixDate,
     Id,
@@ -21,7 +21,7 @@ from tools.common import (
     Text,
     UpperModel,
 )
-from tools.spec import ResultModel, ToolSpec
+from bitrix24_scrum_mcp.tools.spec import ResultModel, ToolSpec
 
 IdText = str  # docs: tasks.task.* answer ids and codes as strings ("3711", "2")
 SelectName = Annotated[str, Field(pattern=r"^(\*|[A-Za-z_]{1,64})$")]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from tools.common import NoInput
-from tools.spec import ResultModel, ToolSpec
+from bitrix24_scrum_mcp.tools.common import NoInput
+from bitrix24_scrum_mcp.tools.spec import ResultModel, ToolSpec
 
 
 class CurrentUser(ResultModel):

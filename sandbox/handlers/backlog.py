@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.binding import bind_array, bind_int
-from sandbox.context import Call
-from sandbox.handlers.common import numeric_field, require_access, user_field
-from sandbox.php import to_int
-from sandbox.records import (
+from bitrix24_scrum_mcp.sandbox.binding import bind_array, bind_int
+from bitrix24_scrum_mcp.sandbox.context import Call
+from bitrix24_scrum_mcp.sandbox.handlers.common import numeric_field, require_access, user_field
+from bitrix24_scrum_mcp.sandbox.php import to_int
+from bitrix24_scrum_mcp.sandbox.records import (
     BACKLOG,
     get_backlog_by_group,
     get_entity,
     item_ids_of_entity,
     reread_entity,
 )
-from sandbox.views import backlog_view
+from bitrix24_scrum_mcp.sandbox.views import backlog_view
 
 
 def get_fields(call: Call, params: dict[str, Any]) -> Any:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.context import Call
-from sandbox.php import is_numeric, to_int
-from sandbox.records import can_read_group, user_exists
+from bitrix24_scrum_mcp.sandbox.context import Call
+from bitrix24_scrum_mcp.sandbox.php import is_numeric, to_int
+from bitrix24_scrum_mcp.sandbox.records import can_read_group, user_exists
 
 
 def user_field(call: Call, fields: dict[str, Any], key: str) -> int | None:

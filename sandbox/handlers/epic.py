@@ -5,14 +5,19 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sandbox.binding import bind_array, bind_int
-from sandbox.context import Call, Page
-from sandbox.handlers.common import numeric_field, require_access, string_field, user_field
-from sandbox.listing import Column, ListError, build, fetch_page
-from sandbox.php import as_items, to_int, to_str
-from sandbox.records import get_epic, get_group, readable_group_ids
-from sandbox.store import Row
-from sandbox.views import epic_files_view, epic_view
+from bitrix24_scrum_mcp.sandbox.binding import bind_array, bind_int
+from bitrix24_scrum_mcp.sandbox.context import Call, Page
+from bitrix24_scrum_mcp.sandbox.handlers.common import (
+    numeric_field,
+    require_access,
+    string_field,
+    user_field,
+)
+from bitrix24_scrum_mcp.sandbox.listing import Column, ListError, build, fetch_page
+from bitrix24_scrum_mcp.sandbox.php import as_items, to_int, to_str
+from bitrix24_scrum_mcp.sandbox.records import get_epic, get_group, readable_group_ids
+from bitrix24_scrum_mcp.sandbox.store import Row
+from bitrix24_scrum_mcp.sandbox.views import epic_files_view, epic_view
 
 DEFAULT_COLOR = "#69dafc"
 

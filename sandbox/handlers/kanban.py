@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.binding import bind_array, bind_int
-from sandbox.context import Call
-from sandbox.handlers.common import numeric_field, require_access, string_field
-from sandbox.php import is_numeric, to_int, to_str
-from sandbox.records import (
+from bitrix24_scrum_mcp.sandbox.binding import bind_array, bind_int
+from bitrix24_scrum_mcp.sandbox.context import Call
+from bitrix24_scrum_mcp.sandbox.handlers.common import numeric_field, require_access, string_field
+from bitrix24_scrum_mcp.sandbox.php import is_numeric, to_int, to_str
+from bitrix24_scrum_mcp.sandbox.records import (
     can_read_group,
     get_sprint,
     get_stage,
@@ -22,8 +22,8 @@ from sandbox.records import (
     remove_from_kanban,
     stages_of_sprint,
 )
-from sandbox.store import Row
-from sandbox.views import stage_view
+from bitrix24_scrum_mcp.sandbox.store import Row
+from bitrix24_scrum_mcp.sandbox.views import stage_view
 
 STAGE_TYPES = ("NEW", "WORK", "FINISH")
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.binding import bind_array, bind_int
-from sandbox.context import Call
-from sandbox.handlers.common import numeric_field, user_field
-from sandbox.php import to_int
-from sandbox.records import (
+from bitrix24_scrum_mcp.sandbox.binding import bind_array, bind_int
+from bitrix24_scrum_mcp.sandbox.context import Call
+from bitrix24_scrum_mcp.sandbox.handlers.common import numeric_field, user_field
+from bitrix24_scrum_mcp.sandbox.php import to_int
+from bitrix24_scrum_mcp.sandbox.records import (
     can_read_group,
     get_backlog_by_group,
     get_entity,
@@ -22,7 +22,7 @@ from sandbox.records import (
     item_by_task,
     move_item,
 )
-from sandbox.views import scrum_task_view
+from bitrix24_scrum_mcp.sandbox.views import scrum_task_view
 
 
 def get_fields(call: Call, params: dict[str, Any]) -> Any:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.context import Call, Page
-from sandbox.dates import format_date
-from sandbox.listing import Column, ListError, build, fetch_page
-from sandbox.php import as_items, to_str, truthy
-from sandbox.records import get_user
-from sandbox.store import Row
+from bitrix24_scrum_mcp.sandbox.context import Call, Page
+from bitrix24_scrum_mcp.sandbox.dates import format_date
+from bitrix24_scrum_mcp.sandbox.listing import Column, ListError, build, fetch_page
+from bitrix24_scrum_mcp.sandbox.php import as_items, to_str, truthy
+from bitrix24_scrum_mcp.sandbox.records import get_user
+from bitrix24_scrum_mcp.sandbox.store import Row
 
 COLUMNS = {
     "ID": Column("id"),

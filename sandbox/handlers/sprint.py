@@ -9,13 +9,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.binding import bind_array, bind_int
-from sandbox.context import Call, Page
-from sandbox.dates import parse_date
-from sandbox.handlers.common import numeric_field, require_access, string_field, user_field
-from sandbox.listing import Column, ListError, build, fetch_page
-from sandbox.php import to_int, to_str
-from sandbox.records import (
+from bitrix24_scrum_mcp.sandbox.binding import bind_array, bind_int
+from bitrix24_scrum_mcp.sandbox.context import Call, Page
+from bitrix24_scrum_mcp.sandbox.dates import parse_date
+from bitrix24_scrum_mcp.sandbox.handlers.common import (
+    numeric_field,
+    require_access,
+    string_field,
+    user_field,
+)
+from bitrix24_scrum_mcp.sandbox.listing import Column, ListError, build, fetch_page
+from bitrix24_scrum_mcp.sandbox.php import to_int, to_str
+from bitrix24_scrum_mcp.sandbox.records import (
     ACTIVE,
     COMPLETED,
     PLANNED,
@@ -34,8 +39,8 @@ from sandbox.records import (
     reread_entity,
     stage_of_task,
 )
-from sandbox.store import Row
-from sandbox.views import sprint_view
+from bitrix24_scrum_mcp.sandbox.store import Row
+from bitrix24_scrum_mcp.sandbox.views import sprint_view
 
 COLUMNS = {
     "ID": Column("id"),

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sandbox.dates import PORTAL_TZ, format_date
-from sandbox.php import truthy
-from sandbox.records import get_user
+from bitrix24_scrum_mcp.sandbox.dates import PORTAL_TZ, format_date
+from bitrix24_scrum_mcp.sandbox.php import truthy
+from bitrix24_scrum_mcp.sandbox.records import get_user
 
 ALL_SCOPES = (
     "basic",

@@ -11,13 +11,13 @@ import re
 import uuid
 from typing import Any
 
-from sandbox.binding import bind_array
-from sandbox.context import Call, Page
-from sandbox.dates import format_task_date, parse_date
-from sandbox.errors import BindingError, RestError
-from sandbox.listing import Column, ListError, build, fetch_page
-from sandbox.php import as_items, is_numeric, to_int, to_str
-from sandbox.records import (
+from bitrix24_scrum_mcp.sandbox.binding import bind_array
+from bitrix24_scrum_mcp.sandbox.context import Call, Page
+from bitrix24_scrum_mcp.sandbox.dates import format_task_date, parse_date
+from bitrix24_scrum_mcp.sandbox.errors import BindingError, RestError
+from bitrix24_scrum_mcp.sandbox.listing import Column, ListError, build, fetch_page
+from bitrix24_scrum_mcp.sandbox.php import as_items, is_numeric, to_int, to_str
+from bitrix24_scrum_mcp.sandbox.records import (
     get_backlog_by_group,
     get_group,
     get_task,
@@ -26,7 +26,7 @@ from sandbox.records import (
     readable_group_ids,
     remove_from_kanban,
 )
-from sandbox.store import Row
+from bitrix24_scrum_mcp.sandbox.store import Row
 
 STATUSES = (2, 3, 4, 5, 6)
 COLUMNS = {

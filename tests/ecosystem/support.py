@@ -86,7 +86,7 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 
 def server_command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "server", *args]
+    return [sys.executable, "-m", "bitrix24_scrum_mcp", *args]
 
 
 async def wait_healthy(base: str, proc: subprocess.Popen[bytes], timeout: float = 20) -> None:

@@ -24,7 +24,8 @@ import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 
-from sandbox import DEMO_USER_ID, DEMO_WEBHOOK_CODE, Portal, create_app
+from bitrix24_scrum_mcp.sandbox import DEMO_USER_ID, DEMO_WEBHOOK_CODE, Portal, create_app
+from bitrix24_scrum_mcp.tools import select
 from tests.ecosystem.support import (
     ROOT,
     TOKEN,
@@ -33,7 +34,6 @@ from tests.ecosystem.support import (
     serving,
     wait_healthy,
 )
-from tools import select
 
 pytestmark = pytest.mark.anyio
 

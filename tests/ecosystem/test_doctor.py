@@ -12,9 +12,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from sandbox import DEMO_USER_ID, DEMO_WEBHOOK_CODE, Portal, create_app
-from server.config import Settings
-from server.doctor import run_doctor
+from bitrix24_scrum_mcp.config import Settings
+from bitrix24_scrum_mcp.doctor import run_doctor
+from bitrix24_scrum_mcp.sandbox import DEMO_USER_ID, DEMO_WEBHOOK_CODE, Portal, create_app
 from tests.ecosystem.support import Served, clean_env, free_port, server_command, serving
 from tests.standin import Reply, StandIn, error
 

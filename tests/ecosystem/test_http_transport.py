@@ -12,12 +12,12 @@ import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
-from server.config import ConfigError, Settings, Webhook
-from server.transports import build_http_app, http_token
+from bitrix24_scrum_mcp.config import ConfigError, Settings, Webhook
+from bitrix24_scrum_mcp.tools import select
+from bitrix24_scrum_mcp.transports import build_http_app, http_token
 from tests.ecosystem.support import TOKEN, Served, clean_env, server_command, serving
 from tests.helpers import FAST
 from tests.standin import StandIn, ok
-from tools import select
 
 pytestmark = pytest.mark.anyio
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from bitrix24_scrum_mcp.tools import select
 from tests.ecosystem.support import (
     INSPECTOR,
     TOKEN,
@@ -31,14 +32,13 @@ from tests.ecosystem.support import (
     requires_inspector,
     wait_healthy_sync,
 )
-from tools import select
 
 pytestmark = requires_inspector
 
 OK, FAILED, TOOL_ERROR = 0, 1, 5  # Inspector 2.x exit codes
 MISSING_SPRINT = 999_999
 DEMO_SPRINT = 23
-STDIO = [sys.executable, "-m", "server", "--sandbox"]
+STDIO = [sys.executable, "-m", "bitrix24_scrum_mcp", "--sandbox"]
 CONTROL = [sys.executable, str(Path(__file__).with_name("strict_schema_server.py"))]
 LIST = ["--method", "tools/list"]
 

@@ -5,36 +5,21 @@ The mcpb checks are skipped, with the reason, only when `.ci/npm.sh` has not ins
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 from mcp import Client, StdioServerParameters
 
-from server import __version__
-from server.config import OAuth, Settings, Webhook
+from bitrix24_scrum_mcp import __version__
+from bitrix24_scrum_mcp.config import OAuth, Settings, Webhook
+from bitrix24_scrum_mcp.tools import ALL_TOOLS
+from scripts import gen_manifest
 from tests.ecosystem.support import MCPB, ROOT, clean_env, node_env, requires_mcpb
-from tools import ALL_TOOLS
-
-
-def _generator() -> ModuleType:
-    """scripts/gen_manifest.py, loaded by path (scripts/ is not a package)."""
-    spec = importlib.util.spec_from_file_location(
-        "gen_manifest", ROOT / "scripts" / "gen_manifest.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-gen_manifest = _generator()
 
 MANIFEST: dict[str, Any] = json.loads((ROOT / "manifest.json").read_text())
 SENSITIVE = {"webhook_url", "access_token", "refresh_token", "client_secret"}
@@ -122,6 +107,7 @@ def test_mcpb_validate_passes(tmp_path: Path) -> None:
 
 
 @requires_mcpb
+@pytest.mark.slow
 @pytest.mark.anyio
 async def test_mcpb_pack_gives_a_bundle_whose_code_starts(tmp_path: Path) -> None:
     stage, bundle, unpacked = tmp_path / "stage", tmp_path / "b24.mcpb", tmp_path / "unpacked"
@@ -132,12 +118,43 @@ async def test_mcpb_pack_gives_a_bundle_whose_code_starts(tmp_path: Path) -> Non
     assert _mcpb("unpack", str(bundle), str(unpacked), cwd=tmp_path).returncode == 0
     assert not list(unpacked.rglob("__pycache__")) and not (unpacked / "tests").exists()
     assert (unpacked / "pyproject.toml").exists() and (unpacked / "README.md").exists()
-    # Run the bundle's own code (cwd first on sys.path), as uvx would after installing it.
+    # Install the bundle's own code the way `uvx --from ${__dirname}` does (a build from its
+    # pyproject.toml), into a folder of its own, and run that copy, not the checkout's.
+    target = tmp_path / "installed"
+    built = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--target",
+            str(target),
+            str(unpacked),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert built.returncode == 0, built.stdout + built.stderr
+    env = clean_env(PYTHONPATH=str(target))
+    where = subprocess.run(
+        [sys.executable, "-c", "import bitrix24_scrum_mcp; print(bitrix24_scrum_mcp.__file__)"],
+        env=env,
+        cwd=str(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert Path(where.stdout.strip()).is_relative_to(target)
     params = StdioServerParameters(
         command=sys.executable,
-        args=["-m", "server", "--sandbox"],
-        cwd=str(unpacked),
-        env=clean_env(),
+        args=["-m", "bitrix24_scrum_mcp", "--sandbox"],
+        cwd=str(tmp_path),
+        env=env,
     )
     async with Client(params, raise_exceptions=True) as client:
         listed = await client.list_tools()

@@ -10,7 +10,7 @@ import anyio
 import anyio.streams.buffered
 import pytest
 
-from sandbox import DEMO_WEBHOOK_CODE
+from bitrix24_scrum_mcp.sandbox import DEMO_WEBHOOK_CODE
 from tests.ecosystem.support import clean_env, server_command
 
 pytestmark = pytest.mark.anyio

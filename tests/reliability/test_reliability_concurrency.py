@@ -14,7 +14,13 @@ import httpx2
 import pytest
 from starlette.responses import Response
 
-from sandbox import DEMO_USER_ID, DEMO_WEBHOOK_CODE, FaultConfig, Portal, create_app
+from bitrix24_scrum_mcp.sandbox import (
+    DEMO_USER_ID,
+    DEMO_WEBHOOK_CODE,
+    FaultConfig,
+    Portal,
+    create_app,
+)
 from tests.helpers import limits, mcp_session
 from tests.reliability.support import (
     SPRINT_FIELDS,

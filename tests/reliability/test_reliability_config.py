@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from server.config import ConfigError, Limits, Settings
+from bitrix24_scrum_mcp.config import ConfigError, Limits, Settings
 
 REPO = Path(__file__).resolve().parents[2]
 CODE = "c0nfigS3cretC0de77"
@@ -111,7 +111,7 @@ def test_limits_from_env() -> None:
 def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     clean = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp"), **env}
     return subprocess.run(
-        [sys.executable, "-m", "server", *args],
+        [sys.executable, "-m", "bitrix24_scrum_mcp", *args],
         env=clean,
         cwd=REPO,
         stdin=subprocess.DEVNULL,

@@ -24,6 +24,9 @@ from hypothesis_jsonschema import from_schema
 from mcp import Client
 from starlette.responses import Response
 
+from bitrix24_scrum_mcp.tools import ALL_TOOLS
+from bitrix24_scrum_mcp.tools.schema import input_schema, output_schema
+from bitrix24_scrum_mcp.tools.spec import ToolSpec
 from tests.helpers import limits, mcp_session
 from tests.reliability.support import (
     SPRINT_FIELDS,
@@ -33,9 +36,6 @@ from tests.reliability.support import (
     json_response,
     running_async_portal,
 )
-from tools import ALL_TOOLS
-from tools.schema import input_schema, output_schema
-from tools.spec import ToolSpec
 
 hypothesis_jsonschema_compat()
 
@@ -292,6 +292,6 @@ def test_every_answer_used_by_the_fuzzer_fits_its_output_schema() -> None:
     for spec in ALL_TOOLS:
         if spec.method == "batch":
             continue
-        from server.shaping import shape
+        from bitrix24_scrum_mcp.shaping import shape
 
         jsonschema.validate(shape(spec, answer_for(spec)), output_schema(spec))

@@ -21,9 +21,10 @@ import pytest
 from mcp import Client
 from starlette.responses import Response
 
-from server.app import create_server
-from server.client import Bitrix24Client
-from server.config import OAuth, Secret
+from bitrix24_scrum_mcp.app import create_server
+from bitrix24_scrum_mcp.client import Bitrix24Client
+from bitrix24_scrum_mcp.config import OAuth, Secret
+from bitrix24_scrum_mcp.tools import select
 from tests.helpers import limits
 from tests.reliability.support import (
     SPRINT_FIELDS,
@@ -33,7 +34,6 @@ from tests.reliability.support import (
     json_response,
     running_async_portal,
 )
-from tools import select
 
 pytestmark = pytest.mark.anyio
 

@@ -13,8 +13,14 @@ import anyio
 import httpx2
 import pytest
 
-from sandbox import DEMO_USER_ID, DEMO_WEBHOOK_CODE, FaultConfig, Portal, create_app
-from server.pacing import Pacer
+from bitrix24_scrum_mcp.pacing import Pacer
+from bitrix24_scrum_mcp.sandbox import (
+    DEMO_USER_ID,
+    DEMO_WEBHOOK_CODE,
+    FaultConfig,
+    Portal,
+    create_app,
+)
 from tests.helpers import limits, mcp_session
 
 pytestmark = pytest.mark.anyio

@@ -11,7 +11,7 @@ from typing import Any
 import httpx2
 import pytest
 
-from sandbox import (
+from bitrix24_scrum_mcp.sandbox import (
     DEMO_SCRUM_GROUP_ID,
     DEMO_SPRINT_ID,
     DEMO_USER_ID,

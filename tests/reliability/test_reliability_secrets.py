@@ -22,8 +22,8 @@ from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 from starlette.responses import Response
 
-from server.config import OAuth, Secret, Settings
-from server.redact import configure_logging
+from bitrix24_scrum_mcp.config import OAuth, Secret, Settings
+from bitrix24_scrum_mcp.redact import configure_logging
 from tests.reliability.support import (
     SPRINT_FIELDS,
     Req,
@@ -112,7 +112,7 @@ async def test_the_webhook_code_never_leaves_the_server_process(tmp_path: Path) 
         }
         params = StdioServerParameters(
             command=sys.executable,
-            args=["-m", "server", "serve", "--log-level", "DEBUG"],
+            args=["-m", "bitrix24_scrum_mcp", "serve", "--log-level", "DEBUG"],
             env=env,
             cwd=str(REPO),
         )

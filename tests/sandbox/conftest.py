@@ -12,8 +12,8 @@ import httpx2
 import pytest
 from sbx_support import NO_TASK_SCOPE_CODE, OUTSIDER_CODE
 
-from sandbox import DEMO_USER_ID, FaultConfig, Portal, create_app
-from sandbox.seed import DEMO_OUTSIDER_USER_ID
+from bitrix24_scrum_mcp.sandbox import DEMO_USER_ID, FaultConfig, Portal, create_app
+from bitrix24_scrum_mcp.sandbox.seed import DEMO_OUTSIDER_USER_ID
 
 
 @pytest.fixture

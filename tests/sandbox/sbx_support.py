@@ -6,8 +6,8 @@ from typing import Any
 
 import httpx2
 
-from sandbox import DEMO_USER_ID, DEMO_WEBHOOK_CODE
-from sandbox.seed import DEMO_OUTSIDER_USER_ID
+from bitrix24_scrum_mcp.sandbox import DEMO_USER_ID, DEMO_WEBHOOK_CODE
+from bitrix24_scrum_mcp.sandbox.seed import DEMO_OUTSIDER_USER_ID
 
 OUTSIDER_CODE = "outsider0code0ab"
 NO_TASK_SCOPE_CODE = "noscope0code0abc"

@@ -6,8 +6,8 @@ import httpx2
 import pytest
 from sbx_support import HOOK, call, result
 
-from sandbox import Portal
-from sandbox.seed import DEMO_BACKLOG_ID, DEMO_SCRUM_GROUP_ID, DEMO_SPRINT_ID
+from bitrix24_scrum_mcp.sandbox import Portal
+from bitrix24_scrum_mcp.sandbox.seed import DEMO_BACKLOG_ID, DEMO_SCRUM_GROUP_ID, DEMO_SPRINT_ID
 
 pytestmark = pytest.mark.anyio
 BATCH_KEYS = {"result", "result_error", "result_total", "result_next", "result_time"}

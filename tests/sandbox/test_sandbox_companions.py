@@ -6,7 +6,7 @@ import httpx2
 import pytest
 from sbx_support import OUTSIDER_HOOK, call, result
 
-from sandbox.seed import (
+from bitrix24_scrum_mcp.sandbox.seed import (
     DEMO_OUTSIDER_USER_ID,
     DEMO_PLAIN_GROUP_ID,
     DEMO_SCRUM_GROUP_ID,

@@ -7,18 +7,16 @@ failure ("Unknown error", "Sprint not created", ...) are produced through the do
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx2
 import pytest
 from sbx_support import HOOK, OUTSIDER_HOOK, call, result
 
-from sandbox import FaultConfig, Portal
-from sandbox.seed import (
+from bitrix24_scrum_mcp.sandbox import FaultConfig, Portal
+from bitrix24_scrum_mcp.sandbox.seed import (
     DEMO_BACKLOG_ID,
     DEMO_EPIC_PAYMENTS_ID,
     DEMO_PLAIN_GROUP_ID,
@@ -26,10 +24,10 @@ from sandbox.seed import (
     DEMO_SCRUM_GROUP_ID,
     DEMO_SPRINT_ID,
 )
+from tests.spec_source import methods
 
 pytestmark = pytest.mark.anyio
 
-METHODS_JSON = Path(__file__).resolve().parents[3] / "shared" / "b24-scrum" / "methods.json"
 S = "tasks.api.scrum."
 G, PLAIN, B, SP = DEMO_SCRUM_GROUP_ID, DEMO_PLAIN_GROUP_ID, DEMO_BACKLOG_ID, DEMO_SPRINT_ID
 EPIC = DEMO_EPIC_PAYMENTS_ID
@@ -432,11 +430,9 @@ async def test_documented_error_has_exact_body_and_status(
 
 
 def test_error_table_covers_every_documented_error() -> None:
-    if not METHODS_JSON.exists():
-        pytest.skip(f"{METHODS_JSON} is not beside the repository")
     documented = {
         (m["method"], e["message"], int(e["code"]), e["http_status"])
-        for m in json.loads(METHODS_JSON.read_text())
+        for m in methods().values()
         for e in m["errors"]
     }
     covered = {

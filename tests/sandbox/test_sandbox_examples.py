@@ -8,26 +8,24 @@ with values of the same JSON kinds.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import httpx2
 import pytest
 from sbx_support import call, result
 
-from sandbox.registry import served_methods
-from sandbox.seed import (
+from bitrix24_scrum_mcp.sandbox.registry import served_methods
+from bitrix24_scrum_mcp.sandbox.seed import (
     DEMO_BACKLOG_ID,
     DEMO_EPIC_PAYMENTS_ID,
     DEMO_PLAIN_GROUP_ID,
     DEMO_SCRUM_GROUP_ID,
     DEMO_SPRINT_ID,
 )
+from tests.spec_source import methods
 
 pytestmark = pytest.mark.anyio
 
-METHODS_JSON = Path(__file__).resolve().parents[3] / "shared" / "b24-scrum" / "methods.json"
 S = "tasks.api.scrum."
 G, B, SP, EPIC = DEMO_SCRUM_GROUP_ID, DEMO_BACKLOG_ID, DEMO_SPRINT_ID, DEMO_EPIC_PAYMENTS_ID
 TIME_KEYS = {
@@ -168,12 +166,6 @@ EXAMPLES: dict[str, tuple[dict[str, Any], str | None]] = {
 }
 
 
-def _documented() -> dict[str, dict[str, Any]]:
-    if not METHODS_JSON.exists():
-        pytest.skip(f"{METHODS_JSON} is not beside the repository")
-    return {m["method"]: m for m in json.loads(METHODS_JSON.read_text())}
-
-
 def _kind(value: Any) -> str:
     if isinstance(value, bool):
         return "bool"
@@ -224,7 +216,7 @@ def _fill(params: dict[str, Any], names: dict[str, Any]) -> dict[str, Any]:
 async def test_documented_example_gets_documented_shape(
     method: str, client: httpx2.AsyncClient
 ) -> None:
-    doc = _documented()[method]
+    doc = methods()[method]
     params, setup = EXAMPLES[method]
     response = await call(client, method, _fill(params, await _setup(setup, client)))
     assert response.status_code == 200, response.text
@@ -244,7 +236,6 @@ async def test_documented_example_gets_documented_shape(
 def test_every_scrum_method_has_an_example_row_and_a_handler() -> None:
     assert set(EXAMPLES) == SCRUM_METHODS
     assert served_methods() >= SCRUM_METHODS
-    if METHODS_JSON.exists():
-        documented = {m["method"] for m in json.loads(METHODS_JSON.read_text())}
-        assert documented == SCRUM_METHODS
-        assert documented - served_methods() == set()
+    documented = set(methods())
+    assert documented == SCRUM_METHODS
+    assert documented - served_methods() == set()

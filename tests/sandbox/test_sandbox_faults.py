@@ -6,8 +6,8 @@ import httpx2
 import pytest
 from sbx_support import call, result
 
-from sandbox import DroppedConnection, FaultConfig, Portal
-from sandbox.seed import DEMO_SPRINT_ID
+from bitrix24_scrum_mcp.sandbox import DroppedConnection, FaultConfig, Portal
+from bitrix24_scrum_mcp.sandbox.seed import DEMO_SPRINT_ID
 
 pytestmark = pytest.mark.anyio
 SPRINT_GET = "tasks.api.scrum.sprint.get"

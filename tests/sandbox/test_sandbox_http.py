@@ -14,8 +14,15 @@ import httpx2
 import pytest
 import uvicorn
 
-from sandbox import DEMO_USER_ID, DEMO_WEBHOOK_CODE, FaultConfig, Portal, create_app, serve
-from sandbox.seed import DEMO_SPRINT_ID
+from bitrix24_scrum_mcp.sandbox import (
+    DEMO_USER_ID,
+    DEMO_WEBHOOK_CODE,
+    FaultConfig,
+    Portal,
+    create_app,
+    serve,
+)
+from bitrix24_scrum_mcp.sandbox.seed import DEMO_SPRINT_ID
 
 pytestmark = pytest.mark.anyio
 

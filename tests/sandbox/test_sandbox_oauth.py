@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx2
 import pytest
 
-from sandbox import Portal
-from sandbox.seed import DEMO_DEVELOPER_ID, DEMO_SPRINT_ID
+from bitrix24_scrum_mcp.sandbox import Portal
+from bitrix24_scrum_mcp.sandbox.seed import DEMO_DEVELOPER_ID, DEMO_SPRINT_ID
 
 pytestmark = pytest.mark.anyio
 SPRINT_GET = "/rest/tasks.api.scrum.sprint.get"

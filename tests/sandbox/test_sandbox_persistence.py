@@ -8,8 +8,8 @@ import httpx2
 import pytest
 from sbx_support import result
 
-from sandbox import Portal, create_app
-from sandbox.seed import DEMO_SCRUM_GROUP_ID
+from bitrix24_scrum_mcp.sandbox import Portal, create_app
+from bitrix24_scrum_mcp.sandbox.seed import DEMO_SCRUM_GROUP_ID
 
 pytestmark = pytest.mark.anyio
 EPIC_LIST = "tasks.api.scrum.epic.list"

@@ -6,8 +6,12 @@ import httpx2
 import pytest
 from sbx_support import HOOK, NO_TASK_HOOK, call, result
 
-from sandbox import DEMO_USER_ID, Portal
-from sandbox.seed import DEMO_SCRUM_GROUP_ID, DEMO_SECOND_SCRUM_GROUP_ID, DEMO_SPRINT_ID
+from bitrix24_scrum_mcp.sandbox import DEMO_USER_ID, Portal
+from bitrix24_scrum_mcp.sandbox.seed import (
+    DEMO_SCRUM_GROUP_ID,
+    DEMO_SECOND_SCRUM_GROUP_ID,
+    DEMO_SPRINT_ID,
+)
 
 pytestmark = pytest.mark.anyio
 

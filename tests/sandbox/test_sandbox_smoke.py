@@ -6,7 +6,7 @@ import httpx2
 import pytest
 from sbx_support import result
 
-from sandbox.seed import DEMO_BACKLOG_ID, DEMO_SCRUM_GROUP_ID, DEMO_SPRINT_ID
+from bitrix24_scrum_mcp.sandbox.seed import DEMO_BACKLOG_ID, DEMO_SCRUM_GROUP_ID, DEMO_SPRINT_ID
 
 pytestmark = pytest.mark.anyio
 
