@@ -19,9 +19,10 @@ from typing import Any, Final
 
 from bitrix24_scrum_mcp.sandbox.context import Call
 from bitrix24_scrum_mcp.sandbox.dates import parse_date
-from bitrix24_scrum_mcp.sandbox.handlers.steps import require_access
+from bitrix24_scrum_mcp.sandbox.handlers.steps import found, require_access
 from bitrix24_scrum_mcp.sandbox.php import is_numeric, to_int, to_str
 from bitrix24_scrum_mcp.sandbox.records import user_exists
+from bitrix24_scrum_mcp.sandbox.store import Row, Store
 
 Reader = Callable[[Call, Mapping[str, Any], str], Any]
 """Reads one key of `fields`: the value to store, or None when the key is not applied."""
@@ -113,6 +114,23 @@ def readable_group(call: Call, fields: Mapping[str, Any], key: str) -> int | Non
     if group_id is not None:
         require_access(call, group_id)
     return group_id
+
+
+def reference(
+    load: Callable[[Store, int], Row | None],
+    message: str,
+    check: Callable[[Call, Row | None, str], Row] = found,
+) -> Reader:
+    """A numeric id naming a row `load` finds (`found`), or one of a group the caller may
+    read (`accessible`); else `message`."""
+
+    def read(call: Call, fields: Mapping[str, Any], key: str) -> int | None:
+        row_id = number(call, fields, key)
+        if row_id is not None:
+            check(call, load(call.store, row_id), message)
+        return row_id
+
+    return read
 
 
 def described(**types: str) -> Callable[[Call], Any]:

@@ -18,6 +18,7 @@ from bitrix24_scrum_mcp.sandbox.handlers.fields import (
     collect,
     described,
     number,
+    reference,
     text,
 )
 from bitrix24_scrum_mcp.sandbox.handlers.steps import accessible, found, require, require_access
@@ -45,14 +46,6 @@ def _stage_type(call: Call, fields: Mapping[str, Any], key: str) -> str | None:
     return value if value in STAGE_TYPES else None
 
 
-def _readable_sprint(call: Call, fields: Mapping[str, Any], key: str) -> int | None:
-    """A stage may move to another sprint the caller may read."""
-    sprint_id = number(call, fields, key)
-    if sprint_id is not None:
-        accessible(call, get_sprint(call.store, sprint_id), "Incorrect sprintId value")
-    return sprint_id
-
-
 NEW_STAGE_FIELDS = (
     Field("name", text),
     Field("type", _stage_type, "WORK"),
@@ -61,7 +54,7 @@ NEW_STAGE_FIELDS = (
 )
 STAGE_FIELDS = (
     Field("name", text),
-    Field("sprintId", _readable_sprint),
+    Field("sprintId", reference(get_sprint, "Incorrect sprintId value", accessible)),
     Field("color", text),
     Field("sort", number),
     Field("type", _stage_type),

@@ -6,7 +6,6 @@ page is the AJAX-controller shape, which the REST gateway wraps as a plain resul
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from bitrix24_scrum_mcp.sandbox.binding import Fields
@@ -17,6 +16,7 @@ from bitrix24_scrum_mcp.sandbox.handlers.fields import (
     collect,
     described,
     number,
+    reference,
     text,
 )
 from bitrix24_scrum_mcp.sandbox.handlers.steps import (
@@ -49,16 +49,9 @@ get_fields = described(
 )
 
 
-def _existing_epic(call: Call, fields: Mapping[str, Any], key: str) -> int | None:
-    epic_id = number(call, fields, key)
-    if epic_id is not None:
-        found(call, get_epic(call.store, epic_id), "Epic not found")
-    return epic_id
-
-
 ITEM_FIELDS = (
     Field("storyPoints", text),
-    Field("epicId", _existing_epic),
+    Field("epicId", reference(get_epic, "Epic not found")),
     Field("sort", number),
     *AUDIT_ON_UPDATE,
 )
