@@ -10,7 +10,7 @@ sub-call's `ERROR_BATCH_METHOD_NOT_ALLOWED`, not as the whole request.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl
 
 from bitrix24_scrum_mcp.sandbox.context import Page
@@ -100,9 +100,12 @@ def _lookup(state: dict[str, dict[str, Any]], match: re.Match[str]) -> Any:
     node: Any = state[match.group(1)].get(match.group(2))
     for segment in _SEGMENT_RE.findall(match.group(3)):
         if isinstance(node, dict):
-            node = node.get(segment)
-        elif isinstance(node, list) and segment.isdigit() and int(segment) < len(node):
-            node = node[int(segment)]
+            node = cast("dict[str, Any]", node).get(segment)
+        elif isinstance(node, list):
+            items = cast("list[Any]", node)
+            if not (segment.isdigit() and int(segment) < len(items)):
+                return None
+            node = items[int(segment)]
         else:
             return None
     return node

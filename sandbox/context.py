@@ -1,13 +1,15 @@
-"""What a handler receives for one REST call, and what a list handler returns.
+"""What a controller action receives for one REST call, what a list action returns, and the
+row that declares a method.
 
-Handlers are plain functions `(call, params) -> payload`; everything they may touch
-(the store, the calling user, the clock) arrives in `Call`, so the same handler serves
-a direct request and a batch sub-call.
+Actions are plain functions `(call, <bound parameters>) -> payload` (see `binding.py`);
+everything they may touch (the store, the calling user, the clock) arrives in `Call`, so
+the same action serves a direct request and a batch sub-call.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from bitrix24_scrum_mcp.sandbox.errors import MethodError
@@ -16,7 +18,7 @@ from bitrix24_scrum_mcp.sandbox.store import Store
 
 @dataclass
 class Call:
-    """One REST call as seen by a handler."""
+    """One REST call as seen by an action."""
 
     store: Store
     method: str
@@ -25,7 +27,6 @@ class Call:
     now: float
     base_url: str
     error_status: int = 400
-    portal: Any = field(default=None, repr=False)
 
     def error(self, message: str) -> MethodError:
         """A documented controller error with this method's documented HTTP status."""
@@ -39,3 +40,16 @@ class Page:
     result: Any
     total: int | None = None
     next: int | None = None
+
+
+@dataclass(frozen=True)
+class Method:
+    """One REST method as a handler module declares it: its name, the action that serves
+    it, and what the method's errors look like on the wire.
+
+    Per-method wire facts belong here, next to the action, rather than in the registry.
+    """
+
+    name: str
+    action: Callable[..., Any]
+    error_status: int = 400

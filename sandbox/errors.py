@@ -6,11 +6,13 @@ A handler raises one of these; the app renders it with :meth:`RestError.body` an
     RestError(code, description, http_status)
     ├── MethodError          "error": 0   — a Scrum controller's own message (HTTP 400 by default)
     ├── BindingError         "error": 100 — a missing or ill-typed action parameter
-    └── system errors (string codes, rest-basics §7)
-        ├── NoAuthFoundError, InvalidCredentialsError, ExpiredTokenError, InvalidTokenError
-        ├── InsufficientScopeError, MethodNotFoundError
-        ├── QueryLimitExceededError, InternalServerError
-        └── BatchLengthExceededError, BatchMethodNotAllowedError
+    ├── system errors (string codes, rest-basics §7)
+    │   ├── NoAuthFoundError, InvalidCredentialsError, ExpiredTokenError, InvalidTokenError
+    │   ├── InsufficientScopeError, MethodNotFoundError
+    │   ├── QueryLimitExceededError, InternalServerError
+    │   └── BatchLengthExceededError, BatchMethodNotAllowedError
+    └── OAuth server errors (RFC 6749 codes; the descriptions are ours, the docs give none)
+        └── InvalidRequestError, InvalidGrantError, InvalidClientError
 """
 
 from __future__ import annotations
@@ -106,3 +108,20 @@ class BatchMethodNotAllowedError(RestError):
         super().__init__(
             "ERROR_BATCH_METHOD_NOT_ALLOWED", "Method is not allowed for batch usage", 405
         )
+
+
+class InvalidRequestError(RestError):
+    def __init__(self) -> None:
+        super().__init__(
+            "invalid_request", "grant_type=refresh_token and refresh_token are required", 400
+        )
+
+
+class InvalidGrantError(RestError):
+    def __init__(self) -> None:
+        super().__init__("invalid_grant", "The refresh token is invalid or expired", 400)
+
+
+class InvalidClientError(RestError):
+    def __init__(self) -> None:
+        super().__init__("invalid_client", "The client credentials are invalid", 401)

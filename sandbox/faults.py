@@ -34,7 +34,7 @@ class FaultConfig:
     latency_s: float = 0.0
     fail_next: int = 0
     fail_kind: FailKind = "500"
-    force_errors: dict[str, str] = field(default_factory=dict)
+    force_errors: dict[str, str] = field(default_factory=dict[str, str])
     clock: Callable[[], float] = time.monotonic
 
     def take_failure(self) -> FailKind | None:

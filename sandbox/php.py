@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 _NUMERIC_RE = re.compile(r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$")
 _LEADING_INT_RE = re.compile(r"^\s*([+-]?\d+)")
@@ -93,7 +93,7 @@ def _assign(node: dict[str, Any], path: list[str], value: str) -> None:
         if not isinstance(child, dict):
             child = {}
             node[key] = child
-        node = child
+        node = cast("dict[str, Any]", child)
 
 
 def _next_index(node: Mapping[str, Any]) -> int:
@@ -104,7 +104,7 @@ def _next_index(node: Mapping[str, Any]) -> int:
 def _listify(node: Any) -> Any:
     if not isinstance(node, dict):
         return node
-    converted = {key: _listify(value) for key, value in node.items()}
+    converted = {key: _listify(value) for key, value in cast("dict[str, Any]", node).items()}
     if converted and list(converted) == [str(i) for i in range(len(converted))]:
         return list(converted.values())
     return converted
@@ -122,7 +122,7 @@ def php_array(items: Mapping[str, Any]) -> dict[str, Any] | list[Any]:
 def as_items(value: Any) -> list[tuple[str, Any]]:
     """Iterate a PHP array that may have arrived as a JSON object or a JSON list."""
     if isinstance(value, dict):
-        return [(str(k), v) for k, v in value.items()]
+        return [(str(k), v) for k, v in cast("dict[Any, Any]", value).items()]
     if isinstance(value, list):
-        return [(str(i), v) for i, v in enumerate(value)]
+        return [(str(i), v) for i, v in enumerate(cast("list[Any]", value))]
     return []

@@ -8,6 +8,7 @@ its envelope. Each call, and each batch sub-call, is one transaction.
 from __future__ import annotations
 
 import json
+import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -19,7 +20,9 @@ from bitrix24_scrum_mcp.sandbox.envelope import time_block
 from bitrix24_scrum_mcp.sandbox.errors import (
     ExpiredTokenError,
     InsufficientScopeError,
+    InvalidClientError,
     InvalidCredentialsError,
+    InvalidGrantError,
     InvalidTokenError,
     MethodError,
     MethodNotFoundError,
@@ -36,6 +39,7 @@ from bitrix24_scrum_mcp.sandbox.seed import (
 from bitrix24_scrum_mcp.sandbox.store import Store
 
 ALL_SCOPES = ("task", "user", "sonet_group", "basic")
+ACCESS_TTL_S = 3600  # docs: an access token lives one hour
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,17 @@ class Principal:
 
     user_id: int
     scopes: frozenset[str]
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    """An issued OAuth pair: whose it is, what it may do and when its access token expires."""
+
+    access_token: str
+    refresh_token: str
+    user_id: int
+    scopes: tuple[str, ...]
+    expires_at: float
 
 
 @dataclass
@@ -99,18 +114,56 @@ class Portal:
         scopes: tuple[str, ...] = ALL_SCOPES,
     ) -> None:
         """Register an OAuth token pair; `expires_in <= 0` gives an already expired token."""
+        expires_at = self.wall_clock() + expires_in
+        pair = TokenPair(access_token, refresh_token, user_id, scopes, expires_at)
+        self._save_pair(pair, client_id, client_secret)
+
+    def refresh_oauth_tokens(
+        self, refresh_token: str, client_id: object, client_secret: object
+    ) -> TokenPair:
+        """Rotate a pair: a new pair for the same user, client and scopes; the old refresh
+        token stops working, the old access token lives until it expires.
+
+        Raises: InvalidGrantError (unknown or used refresh token), InvalidClientError (the
+        pair was issued to a client and these credentials differ).
+        """
+        with self.store.transaction():
+            row = self.store.one(
+                "SELECT * FROM oauth_tokens WHERE refresh_token = ?", (refresh_token,)
+            )
+            if row is None:
+                raise InvalidGrantError()
+            if row["client_id"] is not None and (
+                client_id != row["client_id"] or client_secret != row["client_secret"]
+            ):
+                raise InvalidClientError()
+            self.store.run(
+                "UPDATE oauth_tokens SET refresh_token = NULL WHERE access_token = ?",
+                (row["access_token"],),
+            )
+            pair = TokenPair(
+                access_token=secrets.token_hex(35),
+                refresh_token=secrets.token_hex(35),
+                user_id=int(row["user_id"]),
+                scopes=tuple(json.loads(row["scopes"])),
+                expires_at=self.wall_clock() + ACCESS_TTL_S,
+            )
+            self._save_pair(pair, row["client_id"], row["client_secret"])
+        return pair
+
+    def _save_pair(self, pair: TokenPair, client_id: str | None, client_secret: str | None) -> None:
         with self.store.transaction():
             self.store.run(
                 "INSERT OR REPLACE INTO oauth_tokens (access_token, refresh_token, user_id, "
                 "expires_at, client_id, client_secret, scopes) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
-                    access_token,
-                    refresh_token,
-                    user_id,
-                    self.wall_clock() + expires_in,
+                    pair.access_token,
+                    pair.refresh_token,
+                    pair.user_id,
+                    pair.expires_at,
                     client_id,
                     client_secret,
-                    json.dumps(list(scopes)),
+                    json.dumps(list(pair.scopes)),
                 ),
             )
 
@@ -222,7 +275,6 @@ class Portal:
             now=start,
             base_url=base_url,
             error_status=spec.error_status,
-            portal=self,
         )
         with self.store.transaction():
             payload = spec.handler(call, params)

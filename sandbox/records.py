@@ -60,15 +60,14 @@ def get_entity(store: Store, entity_id: int) -> Row | None:
     return store.one("SELECT * FROM entities WHERE id = ?", (entity_id,))
 
 
-def reread_entity(store: Store, entity_id: int) -> Row:
-    """An entity this call has just written, read back for the answer: it must exist."""
-    row = get_entity(store, entity_id)
-    assert row is not None
-    return row
-
-
 def get_sprint(store: Store, sprint_id: int) -> Row | None:
     return store.one("SELECT * FROM entities WHERE id = ? AND entity_type = ?", (sprint_id, SPRINT))
+
+
+def get_backlog(store: Store, backlog_id: int) -> Row | None:
+    return store.one(
+        "SELECT * FROM entities WHERE id = ? AND entity_type = ?", (backlog_id, BACKLOG)
+    )
 
 
 def get_backlog_by_group(store: Store, group_id: int) -> Row | None:

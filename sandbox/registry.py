@@ -1,15 +1,17 @@
-"""The method table: every REST method the sandbox serves, its handler and its scope.
+"""The method table: every REST method the sandbox serves, its bound handler and its scope.
 
-Method names are matched case-insensitively, as on a portal. `error_status` is the HTTP
-status a method's own errors use (docs: task.get labels its errors 200, the rest 400).
+Each handler module declares its methods as `Method` rows (name, action, error status);
+this table binds each action's parameters (`binding.bind_action`) and adds the scope
+the method's family needs. Method names are matched case-insensitively, as on a portal.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
+from bitrix24_scrum_mcp.sandbox.binding import Handler, bind_action
+from bitrix24_scrum_mcp.sandbox.context import Method
 from bitrix24_scrum_mcp.sandbox.handlers import (
     backlog,
     epic,
@@ -20,8 +22,6 @@ from bitrix24_scrum_mcp.sandbox.handlers import (
     system,
     tasks,
 )
-
-Handler = Callable[[Any, dict[str, Any]], Any]
 
 BATCH = "batch"
 TASK_SCOPES = frozenset({"task"})
@@ -38,16 +38,25 @@ class MethodSpec:
     error_status: int = 400
 
 
+def _specs(methods: Iterable[Method], scopes: frozenset[str]) -> list[MethodSpec]:
+    return [MethodSpec(m.name, bind_action(m.action), scopes, m.error_status) for m in methods]
+
+
 def _build() -> dict[str, MethodSpec]:
-    specs: list[MethodSpec] = []
-    for module in (backlog, epic, kanban, sprint, scrum_task, tasks):
-        for name, handler in module.HANDLERS.items():
-            status = 200 if name == "tasks.api.scrum.task.get" else 400
-            specs.append(MethodSpec(name, handler, TASK_SCOPES, status))
-    specs.extend(MethodSpec(n, h, SONET_SCOPES) for n, h in sonet.HANDLERS.items())
-    specs.append(MethodSpec("user.current", system.user_current, USER_SCOPES))
-    specs.append(MethodSpec("scope", system.scope, BASIC))
-    specs.append(MethodSpec("server.time", system.server_time, BASIC))
+    task_methods = (
+        *backlog.METHODS,
+        *epic.METHODS,
+        *kanban.METHODS,
+        *sprint.METHODS,
+        *scrum_task.METHODS,
+        *tasks.METHODS,
+    )
+    specs = [
+        *_specs(task_methods, TASK_SCOPES),
+        *_specs(sonet.METHODS, SONET_SCOPES),
+        *_specs(system.USER_METHODS, USER_SCOPES),
+        *_specs(system.METHODS, BASIC),
+    ]
     return {spec.name.lower(): spec for spec in specs}
 
 

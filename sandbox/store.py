@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -88,7 +88,7 @@ class Store:
             self._conn.executescript(_SCHEMA)
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self) -> Generator[None, None, None]:
         """One write transaction; any exception rolls everything back and propagates."""
         with self._lock:
             if self._conn.in_transaction:
@@ -136,6 +136,13 @@ class Store:
             return
         assignments = ", ".join(f"{column} = ?" for column in values)
         self.run(f"UPDATE {table} SET {assignments} WHERE id = ?", [*values.values(), row_id])
+
+    def fetch(self, table: str, row_id: int) -> Row:
+        """A row this call has just written, read back for the answer: it must exist."""
+        row = self.one(f"SELECT * FROM {table} WHERE id = ?", (row_id,))
+        if row is None:
+            raise LookupError(f"{table} row {row_id} is gone")
+        return row
 
     def get_meta(self, key: str) -> str | None:
         value = self.scalar("SELECT value FROM meta WHERE key = ?", (key,))

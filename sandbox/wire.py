@@ -9,7 +9,7 @@ JSON is ignored, as PHP's `json_decode` failure leaves no parameters.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
@@ -39,5 +39,5 @@ async def _body_params(request: Request) -> dict[str, Any]:
             decoded = json.loads(text)
         except ValueError:
             return {}
-        return decoded if isinstance(decoded, dict) else {}
+        return cast("dict[str, Any]", decoded) if isinstance(decoded, dict) else {}
     return parse_pairs(parse_qsl(text, keep_blank_values=True))

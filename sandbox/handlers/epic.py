@@ -3,21 +3,42 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
-from bitrix24_scrum_mcp.sandbox.binding import bind_array, bind_int
-from bitrix24_scrum_mcp.sandbox.context import Call, Page
-from bitrix24_scrum_mcp.sandbox.handlers.common import (
-    numeric_field,
-    require_access,
-    string_field,
-    user_field,
+from bitrix24_scrum_mcp.sandbox.binding import Fields, Params
+from bitrix24_scrum_mcp.sandbox.context import Call, Method
+from bitrix24_scrum_mcp.sandbox.handlers.fields import (
+    AUDIT_ON_ADD,
+    AUDIT_ON_UPDATE,
+    Field,
+    collect,
+    described,
+    readable_group,
+    text,
 )
-from bitrix24_scrum_mcp.sandbox.listing import Column, ListError, build, fetch_page
+from bitrix24_scrum_mcp.sandbox.handlers.steps import (
+    create,
+    found,
+    group_list,
+    require,
+    require_access,
+    save,
+)
+from bitrix24_scrum_mcp.sandbox.listing import Column
 from bitrix24_scrum_mcp.sandbox.php import as_items, to_int, to_str
-from bitrix24_scrum_mcp.sandbox.records import get_epic, get_group, readable_group_ids
-from bitrix24_scrum_mcp.sandbox.store import Row
+from bitrix24_scrum_mcp.sandbox.records import get_epic, get_group
 from bitrix24_scrum_mcp.sandbox.views import epic_files_view, epic_view
+
+get_fields = described(
+    name="string",
+    description="string",
+    groupId="integer",
+    color="string",
+    files="array",
+    createdBy="integer",
+    modifiedBy="integer",
+)
 
 DEFAULT_COLOR = "#69dafc"
 
@@ -32,123 +53,71 @@ COLUMNS = {
 }
 
 
-def get_fields(call: Call, params: dict[str, Any]) -> Any:
-    return {
-        "fields": {
-            "name": {"type": "string"},
-            "description": {"type": "string"},
-            "groupId": {"type": "integer"},
-            "color": {"type": "string"},
-            "files": {"type": "array"},
-            "createdBy": {"type": "integer"},
-            "modifiedBy": {"type": "integer"},
-        }
-    }
+def _files(call: Call, fields: Mapping[str, Any], key: str) -> str | None:
+    """The attached file ids, when the key is sent. docs: an empty array removes them all."""
+    return json.dumps([to_str(v) for _, v in as_items(fields[key])]) if key in fields else None
 
 
-def _files(value: Any) -> str:
-    return json.dumps([to_str(v) for _, v in as_items(value)])
+def _color(call: Call, fields: Mapping[str, Any], key: str) -> str | None:
+    """A new epic's colour: a non-empty string, else the default."""
+    return text(call, fields, key) or None
 
 
-def add(call: Call, params: dict[str, Any]) -> Any:
-    fields = bind_array(params, "fields")
+ADD_FIELDS = (
+    Field("description", text, ""),
+    Field("color", _color, DEFAULT_COLOR),
+    *AUDIT_ON_ADD,
+    Field("files", _files, "[]"),
+)
+UPDATE_FIELDS = (
+    Field("groupId", readable_group),
+    Field("name", text),
+    Field("description", text),
+    Field("color", text),
+    *AUDIT_ON_UPDATE,
+    Field("files", _files),
+)
+
+
+def add(call: Call, fields: Fields) -> Any:
     group_id = to_int(fields.get("groupId"))
-    if not group_id or get_group(call.store, group_id) is None:
-        raise call.error("Group is not found")
+    require(call, group_id and get_group(call.store, group_id) is not None, "Group is not found")
     name = to_str(fields.get("name"))
-    if not name:
-        raise call.error("Name is not found")
+    require(call, name, "Name is not found")
     require_access(call, group_id)
-    created_by = user_field(call, fields, "createdBy")
-    modified_by = user_field(call, fields, "modifiedBy")
-    epic_id = call.store.insert(
-        "epics",
-        {
-            "group_id": group_id,
-            "name": name,
-            "description": string_field(fields, "description") or "",
-            "created_by": call.user_id if created_by is None else created_by,
-            "modified_by": call.user_id if modified_by is None else modified_by,
-            "color": string_field(fields, "color") or DEFAULT_COLOR,
-            "files": _files(fields.get("files")),
-        },
-    )
-    return epic_view(_epic(call, epic_id))
+    values = collect(call, fields, ADD_FIELDS)
+    return epic_view(create(call, "epics", {"group_id": group_id, "name": name, **values}))
 
 
-def update(call: Call, params: dict[str, Any]) -> Any:
-    epic_id = bind_int(params, "id", call.method)
-    fields = bind_array(params, "fields")
-    epic = get_epic(call.store, epic_id) if epic_id else None
-    if epic is None:
-        raise call.error("Epic not found")
+def update(call: Call, id: int, fields: Fields) -> Any:
+    epic = found(call, get_epic(call.store, id), "Epic not found")
     require_access(call, epic["group_id"])
-    changes: dict[str, Any] = {}
-    group_id = numeric_field(fields, "groupId")
-    if group_id is not None:
-        require_access(call, group_id)
-        changes["group_id"] = group_id
-    for key, column in (("name", "name"), ("description", "description"), ("color", "color")):
-        value = string_field(fields, key)
-        if value is not None:
-            changes[column] = value
-    created_by = user_field(call, fields, "createdBy")
-    if created_by is not None:
-        changes["created_by"] = created_by
-    modified_by = user_field(call, fields, "modifiedBy")
-    changes["modified_by"] = call.user_id if modified_by is None else modified_by
-    if "files" in fields:
-        # docs: an empty array removes every attached file.
-        changes["files"] = _files(fields["files"])
-    call.store.update("epics", epic_id, changes)
-    return epic_view(_epic(call, epic_id))
+    return epic_view(save(call, "epics", id, collect(call, fields, UPDATE_FIELDS)))
 
 
-def get(call: Call, params: dict[str, Any]) -> Any:
-    epic_id = bind_int(params, "id", call.method)
-    epic = get_epic(call.store, epic_id) if epic_id else None
-    if epic is None:
-        raise call.error("Epic not found")
+def get(call: Call, id: int) -> Any:
+    epic = found(call, get_epic(call.store, id), "Epic not found")
     require_access(call, epic["group_id"])
     return {**epic_view(epic), "files": epic_files_view(epic)}
 
 
-def delete(call: Call, params: dict[str, Any]) -> Any:
-    epic_id = bind_int(params, "id", call.method)
-    epic = get_epic(call.store, epic_id) if epic_id else None
-    if epic is None:
-        raise call.error("Epic not found")
+def delete(call: Call, id: int) -> Any:
+    epic = found(call, get_epic(call.store, id), "Epic not found")
     require_access(call, epic["group_id"])
-    call.store.run("UPDATE items SET epic_id = 0 WHERE epic_id = ?", (epic_id,))
-    call.store.run("DELETE FROM epics WHERE id = ?", (epic_id,))
+    call.store.run("UPDATE items SET epic_id = 0 WHERE epic_id = ?", (id,))
+    call.store.run("DELETE FROM epics WHERE id = ?", (id,))
     return []
 
 
-def list_(call: Call, params: dict[str, Any]) -> Any:
-    try:
-        query = build(COLUMNS, params.get("filter"), params.get("order"), params.get("select"))
-    except ListError:
-        raise call.error("Could not load list") from None
-    groups = readable_group_ids(call.store, call.user_id)
-    marks = ", ".join("?" for _ in groups) or "NULL"
-    rows, total, next_offset = fetch_page(
-        call.store, "epics", query, params.get("start"), [f"group_id IN ({marks})"], groups
-    )
-    # `select` is validated like the ORM does, but each item is the full `toArray()` shape.
-    return Page([epic_view(row) for row in rows], total, next_offset)
+def list_(call: Call, params: Params) -> Any:
+    return group_list(call, params, "epics", COLUMNS, epic_view)
 
 
-def _epic(call: Call, epic_id: int) -> Row:
-    row = get_epic(call.store, epic_id)
-    assert row is not None
-    return row
-
-
-HANDLERS = {
-    "tasks.api.scrum.epic.add": add,
-    "tasks.api.scrum.epic.update": update,
-    "tasks.api.scrum.epic.get": get,
-    "tasks.api.scrum.epic.list": list_,
-    "tasks.api.scrum.epic.delete": delete,
-    "tasks.api.scrum.epic.getFields": get_fields,
-}
+METHODS = (
+    Method("tasks.api.scrum.epic.add", add),
+    Method("tasks.api.scrum.epic.update", update),
+    Method("tasks.api.scrum.epic.get", get),
+    Method("tasks.api.scrum.epic.list", list_),
+    Method("tasks.api.scrum.epic.delete", delete),
+    Method("tasks.api.scrum.epic.getFields", get_fields),
+)

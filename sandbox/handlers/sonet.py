@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bitrix24_scrum_mcp.sandbox.context import Call, Page
+from bitrix24_scrum_mcp.sandbox.binding import Params
+from bitrix24_scrum_mcp.sandbox.context import Call, Method, Page
 from bitrix24_scrum_mcp.sandbox.dates import format_date
 from bitrix24_scrum_mcp.sandbox.listing import Column, ListError, build, fetch_page
 from bitrix24_scrum_mcp.sandbox.php import as_items, to_str, truthy
@@ -94,9 +95,8 @@ def _camel(name: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
-def workgroup_list(call: Call, params: dict[str, Any]) -> Any:
-    raw_params = params.get("params")
-    is_admin = raw_params.get("IS_ADMIN") if isinstance(raw_params, dict) else None
+def workgroup_list(call: Call, params: Params) -> Any:
+    is_admin = dict(as_items(params.get("params"))).get("IS_ADMIN")
     names = [to_str(v).strip().upper() for _, v in as_items(params.get("select"))]
     if not names:
         names = ["ID"]  # docs: without select only ID comes back
@@ -108,7 +108,7 @@ def workgroup_list(call: Call, params: dict[str, Any]) -> Any:
     rows, total, next_offset = fetch_page(
         call.store, "groups", query, params.get("start"), [where], args
     )
-    groups = []
+    groups: list[dict[str, Any]] = []
     for row in rows:
         full = _upper_view(call, row)
         keys = list(full) if "*" in names else names
@@ -116,7 +116,7 @@ def workgroup_list(call: Call, params: dict[str, Any]) -> Any:
     return Page({"workgroups": groups}, total, next_offset)
 
 
-def sonet_group_get(call: Call, params: dict[str, Any]) -> Any:
+def sonet_group_get(call: Call, params: Params) -> Any:
     filter_ = dict(as_items(params.get("FILTER")))
     if params.get("GROUP_ID") not in (None, ""):
         filter_["ID"] = params["GROUP_ID"]
@@ -143,7 +143,7 @@ def sonet_group_get(call: Call, params: dict[str, Any]) -> Any:
     return Page(items, total, next_offset)
 
 
-HANDLERS = {
-    "socialnetwork.api.workgroup.list": workgroup_list,
-    "sonet_group.get": sonet_group_get,
-}
+METHODS = (
+    Method("socialnetwork.api.workgroup.list", workgroup_list),
+    Method("sonet_group.get", sonet_group_get),
+)

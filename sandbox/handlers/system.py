@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from bitrix24_scrum_mcp.sandbox.binding import Params
+from bitrix24_scrum_mcp.sandbox.context import Call, Method
 from bitrix24_scrum_mcp.sandbox.dates import PORTAL_TZ, format_date
 from bitrix24_scrum_mcp.sandbox.php import truthy
-from bitrix24_scrum_mcp.sandbox.records import get_user
 
 ALL_SCOPES = (
     "basic",
@@ -41,15 +42,14 @@ ALL_SCOPES = (
 )
 
 
-def scope(call: Any, params: dict[str, Any]) -> Any:
+def scope(call: Call, params: Params) -> Any:
     if truthy(params.get("full", False)):
         return list(ALL_SCOPES)
     return sorted(call.scopes)
 
 
-def user_current(call: Any, params: dict[str, Any]) -> Any:
-    user = get_user(call.store, call.user_id)
-    assert user is not None
+def user_current(call: Call) -> Any:
+    user = call.store.fetch("users", call.user_id)
     registered = format_date(user["date_register"])
     return {
         "ID": str(user["id"]),
@@ -71,12 +71,9 @@ def user_current(call: Any, params: dict[str, Any]) -> Any:
     }
 
 
-def server_time(call: Any, params: dict[str, Any]) -> Any:
+def server_time(call: Call) -> Any:
     return format_date(call.now)
 
 
-HANDLERS = {
-    "scope": scope,
-    "user.current": user_current,
-    "server.time": server_time,
-}
+METHODS = (Method("scope", scope), Method("server.time", server_time))  # scope `basic`
+USER_METHODS = (Method("user.current", user_current),)  # scope `user`

@@ -11,13 +11,15 @@ import re
 import uuid
 from typing import Any
 
-from bitrix24_scrum_mcp.sandbox.binding import bind_array
-from bitrix24_scrum_mcp.sandbox.context import Call, Page
+from bitrix24_scrum_mcp.sandbox.binding import Fields, Params, bind_array
+from bitrix24_scrum_mcp.sandbox.context import Call, Method, Page
 from bitrix24_scrum_mcp.sandbox.dates import format_task_date, parse_date
 from bitrix24_scrum_mcp.sandbox.errors import BindingError, RestError
+from bitrix24_scrum_mcp.sandbox.handlers.steps import create
 from bitrix24_scrum_mcp.sandbox.listing import Column, ListError, build, fetch_page
 from bitrix24_scrum_mcp.sandbox.php import as_items, is_numeric, to_int, to_str
 from bitrix24_scrum_mcp.sandbox.records import (
+    TASK_COMPLETED,
     get_backlog_by_group,
     get_group,
     get_task,
@@ -28,7 +30,7 @@ from bitrix24_scrum_mcp.sandbox.records import (
 )
 from bitrix24_scrum_mcp.sandbox.store import Row
 
-STATUSES = (2, 3, 4, 5, 6)
+STATUSES = (2, 3, 4, 5, 6)  # pending, in progress, awaiting control, completed, deferred
 COLUMNS = {
     "ID": Column("id"),
     "PARENT_ID": Column("0"),
@@ -85,7 +87,7 @@ def _user_ref(call: Call, user_id: int) -> dict[str, Any]:
 def task_view(call: Call, row: Row) -> dict[str, Any]:
     group = get_group(call.store, int(row["group_id"])) if row["group_id"] else None
     item = item_by_task(call.store, int(row["id"]))
-    closed = row["status"] == 5
+    closed = row["status"] == TASK_COMPLETED
     return {
         "id": str(row["id"]),
         "parentId": None,
@@ -174,7 +176,7 @@ def _validate(call: Call, fields: dict[str, Any], creating: bool) -> dict[str, A
         if status not in STATUSES:
             raise CoreError("Incorrect status")
         values["status"] = status
-        values["closed_date"] = int(call.now) if status == 5 else 0
+        values["closed_date"] = int(call.now) if status == TASK_COMPLETED else 0
     if (
         to_int(fields.get("PARENT_ID"))
         and get_task(call.store, to_int(fields["PARENT_ID"])) is None
@@ -224,21 +226,20 @@ def _sync_scrum(call: Call, task_id: int) -> None:
         )
 
 
-def add(call: Call, params: dict[str, Any]) -> Any:
-    fields = bind_array(params, "fields")
+def add(call: Call, fields: Fields) -> Any:
     if not fields:
         raise BindingError("Could not find value for parameter {fields} (internal error)")
     values = _validate(call, _upper(fields), creating=True)
     now = int(call.now)
-    values.update({"created_date": now, "changed_date": now})
-    task_id = call.store.insert("tasks", values)
-    _sync_scrum(call, task_id)
-    return {"task": task_view(call, _row(call, task_id))}
+    task = create(call, "tasks", {**values, "created_date": now, "changed_date": now})
+    _sync_scrum(call, int(task["id"]))
+    return {"task": task_view(call, task)}
 
 
-def update(call: Call, params: dict[str, Any]) -> Any:
+def update(call: Call, params: Params) -> Any:
+    # The task id binds first (its own CTaskItem failure), `fields` after it.
     task_id = _task_id(params)
-    fields = bind_array(params, "fields")
+    fields = bind_array(params, "fields", call.error_status)
     task = _visible_task(call, task_id)
     if task is None:
         raise call.error("Task not found")
@@ -246,10 +247,10 @@ def update(call: Call, params: dict[str, Any]) -> Any:
     values["changed_date"] = int(call.now)
     call.store.update("tasks", task_id, values)
     _sync_scrum(call, task_id)
-    return {"task": task_view(call, _row(call, task_id))}
+    return {"task": task_view(call, call.store.fetch("tasks", task_id))}
 
 
-def get(call: Call, params: dict[str, Any]) -> Any:
+def get(call: Call, params: Params) -> Any:
     task_id = _task_id(params)
     select = params.get("select")
     if "select" in params and (not isinstance(select, dict | list) or not select):
@@ -263,7 +264,7 @@ def get(call: Call, params: dict[str, Any]) -> Any:
     return {"task": _pick(task_view(call, task), select)}
 
 
-def list_(call: Call, params: dict[str, Any]) -> Any:
+def list_(call: Call, params: Params) -> Any:
     filter_ = {
         key: value
         for key, value in as_items(params.get("filter"))
@@ -319,15 +320,9 @@ def _pick(view: dict[str, Any], select: Any) -> dict[str, Any]:
     return {key: value for key, value in view.items() if key in wanted}
 
 
-def _row(call: Call, task_id: int) -> Row:
-    row = get_task(call.store, task_id)
-    assert row is not None
-    return row
-
-
-HANDLERS = {
-    "tasks.task.add": add,
-    "tasks.task.update": update,
-    "tasks.task.get": get,
-    "tasks.task.list": list_,
-}
+METHODS = (
+    Method("tasks.task.add", add),
+    Method("tasks.task.update", update),
+    Method("tasks.task.get", get),
+    Method("tasks.task.list", list_),
+)

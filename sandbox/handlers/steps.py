@@ -1,0 +1,96 @@
+"""The steps a Scrum controller action is made of, one line each: check, load, access, write.
+
+An action reads as its rules, in the order its controller applies them, because that
+order is behaviour (it decides which error wins):
+
+    def update(call: Call, id: int, fields: Fields) -> Any:
+        require(call, id, "Backlog id not found")
+        backlog = found(call, get_backlog(call.store, id), "Backlog not found")
+        require_access(call, backlog["group_id"])
+        changes = collect(call, fields, AUDIT_ON_UPDATE)
+        return backlog_view(save(call, "entities", id, changes))
+
+Parameters are bound before the action runs (`binding.bind_action`); `fields` are read by
+rule tables (`handlers/fields.py`). Each failing step raises the method's error, which
+rolls the call back (`Portal.execute`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from bitrix24_scrum_mcp.sandbox.binding import Params
+from bitrix24_scrum_mcp.sandbox.context import Call, Page
+from bitrix24_scrum_mcp.sandbox.listing import Column, ListError, build, fetch_page
+from bitrix24_scrum_mcp.sandbox.records import can_read_group, readable_group_ids
+from bitrix24_scrum_mcp.sandbox.store import Row
+
+ACCESS_DENIED = "Access denied"
+
+
+def require(call: Call, condition: object, message: str) -> None:
+    """A controller's `if (!condition) { addError(message); return null; }`."""
+    if not condition:
+        raise call.error(message)
+
+
+def found(call: Call, row: Row | None, message: str) -> Row:
+    """The row a controller loaded, or its "not found" error."""
+    if row is None:
+        raise call.error(message)
+    return row
+
+
+def require_access(call: Call, group_id: int, message: str = ACCESS_DENIED) -> None:
+    """`checkAccess($groupId)`: the caller may read the group's tasks."""
+    if not can_read_group(call.store, call.user_id, group_id):
+        raise call.error(message)
+
+
+def accessible(call: Call, row: Row | None, message: str = ACCESS_DENIED) -> Row:
+    """A row of some group (entity, sprint, task) that exists and whose group the caller
+    may read; a missing row gets the same error as a forbidden one."""
+    if row is None or not can_read_group(call.store, call.user_id, row["group_id"]):
+        raise call.error(message)
+    return row
+
+
+def create(call: Call, table: str, values: Mapping[str, Any]) -> Row:
+    """Insert a row and read it back as stored, for the answer."""
+    return call.store.fetch(table, call.store.insert(table, values))
+
+
+def save(call: Call, table: str, row_id: int, changes: Mapping[str, Any]) -> Row:
+    """Write the changes to a row and read it back as stored, for the answer."""
+    call.store.update(table, row_id, changes)
+    return call.store.fetch(table, row_id)
+
+
+def group_list(
+    call: Call,
+    params: Params,
+    table: str,
+    columns: dict[str, Column],
+    view: Callable[[Row], Any],
+    where: Sequence[str] = (),
+    args: Sequence[Any] = (),
+) -> Page:
+    """A Scrum list (`epic.list`, `sprint.list`): filter, order and select as the ORM reads
+    them, one page of the rows in groups the caller may read."""
+    try:
+        query = build(columns, params.get("filter"), params.get("order"), params.get("select"))
+    except ListError:
+        raise call.error("Could not load list") from None
+    groups = readable_group_ids(call.store, call.user_id)
+    marks = ", ".join("?" for _ in groups) or "NULL"
+    rows, total, next_offset = fetch_page(
+        call.store,
+        table,
+        query,
+        params.get("start"),
+        [*where, f"group_id IN ({marks})"],
+        [*args, *groups],
+    )
+    # `select` is validated as the ORM does, but each item is the full `toArray()` shape.
+    return Page([view(row) for row in rows], total, next_offset)
