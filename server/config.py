@@ -185,8 +185,25 @@ class Sandbox:
         return "sandbox (embedded)" + (f", state in {self.db_path}" if self.db_path else "")
 
 
-Portal: TypeAlias = Webhook | OAuth | Sandbox
-"""Where calls go. A person's identity on a team server will be one of these, too."""
+@dataclass(frozen=True, slots=True)
+class Team:
+    """A team server (HTTP only): each caller acts as themselves, see `bitrix24_scrum_mcp.team`.
+
+    People come from `MCP_HTTP_TOKENS_FILE` (a webhook each), or sign in to the portal at
+    `origin` through a Bitrix24 OAuth application; `team.settings` reads the rest.
+    """
+
+    origin: str | None = None  # the portal people sign in to; None with a tokens file
+
+    @property
+    def display(self) -> str:
+        if self.origin is None:
+            return "each person's own webhook (MCP_HTTP_TOKENS_FILE)"
+        return f"{self.origin}/rest/ (each person signs in with OAuth)"
+
+
+Portal: TypeAlias = Webhook | OAuth | Sandbox | Team
+"""Where calls go. A person's identity on a team server is a `Webhook` or `OAuth`."""
 
 
 @validated_dataclass(frozen=True, slots=True)
@@ -261,7 +278,9 @@ class Settings:
 
     def redacted(self) -> dict[str, str]:
         """The configuration as `doctor` shows it: no secret in it."""
-        auth = {Webhook: "webhook", OAuth: "oauth", Sandbox: "sandbox"}[type(self.portal)]
+        auth = {Webhook: "webhook", OAuth: "oauth", Sandbox: "sandbox", Team: "per person"}[
+            type(self.portal)
+        ]
         shown = {
             "portal": self.portal.display,
             "auth": auth,
@@ -308,9 +327,18 @@ def _portal(env: Env, flags: Flags) -> Portal:
     """The sandbox when asked for, else a webhook, else OAuth tokens; only that one is read."""
     if flags.sandbox or env.flag("BITRIX24_SANDBOX"):
         return _sandbox(flags.sandbox_db or env.text("BITRIX24_SANDBOX_DB"))
+    if env.text("MCP_HTTP_TOKENS_FILE"):
+        if env.text("BITRIX24_WEBHOOK_URL") or env.text("BITRIX24_PORTAL_URL"):
+            raise ConfigError(
+                "MCP_HTTP_TOKENS_FILE gives each person their own webhook: unset "
+                "BITRIX24_WEBHOOK_URL and BITRIX24_PORTAL_URL, or unset MCP_HTTP_TOKENS_FILE"
+            )
+        return Team()
     if webhook := env.text("BITRIX24_WEBHOOK_URL"):
         return Webhook.parse(webhook)
     if portal_url := env.text("BITRIX24_PORTAL_URL"):
+        if env.text("MCP_PUBLIC_URL") and not env.text("BITRIX24_ACCESS_TOKEN"):
+            return Team(_portal_origin(portal_url))  # people sign in through the OAuth app
         return _oauth(env, portal_url)
     raise ConfigError(SETUP_HELP)
 
@@ -326,18 +354,18 @@ def _sandbox(db_path: str | None) -> Sandbox:
 def _oauth(env: Env, portal_url: str) -> OAuth:
     access = env.text("BITRIX24_ACCESS_TOKEN")
     if not access:
-        raise ConfigError("BITRIX24_PORTAL_URL is set but BITRIX24_ACCESS_TOKEN is not")
-    portal_shape = "https://<portal>, e.g. https://x.bitrix24.com"
-    scheme, netloc = _check_origin(portal_url, "BITRIX24_PORTAL_URL", portal_shape)
-    if urlsplit(portal_url).path not in ("", "/", "/rest", "/rest/"):
-        raise ConfigError(f"BITRIX24_PORTAL_URL must be the portal address: {portal_shape}")
+        raise ConfigError(
+            "BITRIX24_PORTAL_URL is set but BITRIX24_ACCESS_TOKEN is not (for a team server "
+            "where each person signs in, set MCP_PUBLIC_URL instead)"
+        )
+    origin = _portal_origin(portal_url)
     refresh = env.text("BITRIX24_REFRESH_TOKEN")
     secret = env.text("BITRIX24_CLIENT_SECRET")
     oauth_server = env.text("BITRIX24_OAUTH_URL") or DEFAULT_OAUTH_SERVER
     _check_origin(oauth_server, "BITRIX24_OAUTH_URL", DEFAULT_OAUTH_SERVER)
     token_file = env.text("BITRIX24_TOKEN_FILE")
     return OAuth(
-        origin=f"{scheme}://{netloc}",
+        origin=origin,
         access_token=Secret(access),
         refresh_token=Secret(refresh) if refresh else None,
         client_id=env.text("BITRIX24_CLIENT_ID"),
@@ -345,6 +373,14 @@ def _oauth(env: Env, portal_url: str) -> OAuth:
         oauth_server=oauth_server.rstrip("/"),
         token_file=Path(token_file).expanduser() if token_file else None,
     )
+
+
+def _portal_origin(portal_url: str) -> str:
+    portal_shape = "https://<portal>, e.g. https://x.bitrix24.com"
+    scheme, netloc = _check_origin(portal_url, "BITRIX24_PORTAL_URL", portal_shape)
+    if urlsplit(portal_url).path not in ("", "/", "/rest", "/rest/"):
+        raise ConfigError(f"BITRIX24_PORTAL_URL must be the portal address: {portal_shape}")
+    return f"{scheme}://{netloc}"
 
 
 def _toolsets(value: str | None) -> frozenset[str] | None:

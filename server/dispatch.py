@@ -51,19 +51,27 @@ def outcome_unknown(exc: Bitrix24Error) -> bool:
 
 
 class Dispatcher:
-    def __init__(self, client: Bitrix24Client, specs: Mapping[str, ToolSpec]) -> None:
+    def __init__(self, client: Bitrix24Client | None, specs: Mapping[str, ToolSpec]) -> None:
+        """`client` is None on a team server, which passes each caller's client to `call`."""
         self.client = client
         self.specs = dict(specs)
         self._checks = {name: Draft202012Validator(output_schema(s)) for name, s in specs.items()}
 
     async def call(
-        self, name: str, arguments: dict[str, Any] | None, progress: Progress = _no_progress
+        self,
+        name: str,
+        arguments: dict[str, Any] | None,
+        progress: Progress = _no_progress,
+        *,
+        client: Bitrix24Client | None = None,
     ) -> CallToolResult:
         spec = self.specs.get(name)
         if spec is None:
             raise UnknownToolError(f"unknown tool '{name}'")
+        client = client or self.client
+        assert client is not None, "a Dispatcher without a client needs one per call"
         try:
-            structured = await self._run(spec, arguments, progress)
+            structured = await self._run(spec, arguments, progress, client)
         except Bitrix24Error as exc:
             return self._error(spec, exc)
         except Exception:  # a bug of ours must not take the session down or leak details
@@ -95,14 +103,25 @@ class Dispatcher:
         result.content.append(TextContent(type="text", text=text))
         return result
 
+    def failure(self, name: str, exc: Bitrix24Error) -> CallToolResult:
+        """The tool result for a call that failed before it reached the portal."""
+        spec = self.specs.get(name)
+        if spec is None:
+            raise UnknownToolError(f"unknown tool '{name}'")
+        return self._error(spec, exc)
+
     async def _run(
-        self, spec: ToolSpec, arguments: dict[str, Any] | None, progress: Progress
+        self,
+        spec: ToolSpec,
+        arguments: dict[str, Any] | None,
+        progress: Progress,
+        client: Bitrix24Client,
     ) -> dict[str, Any]:
         model = validate(spec.input, arguments, method=spec.method)
         if isinstance(model, BulkInput):
             prepared = bulk.prepare(model, self.specs, method=spec.method)
             return await bulk.run(
-                self.client,
+                client,
                 prepared,
                 halt=model.halt,
                 progress=progress,
@@ -111,8 +130,8 @@ class Dispatcher:
             )
         body = model.model_dump(by_alias=True, exclude_none=True, exclude={"limit"})
         if isinstance(model, ListInput) and model.limit is not None:
-            return await pages.fetch(self.client, spec, body, model.limit, progress)
-        answer = await self.client.call(spec.method, body, write=not spec.read_only)
+            return await pages.fetch(client, spec, body, model.limit, progress)
+        answer = await client.call(spec.method, body, write=not spec.read_only)
         return shape(spec, answer.result, answer.total, answer.next)
 
     def _error(self, spec: ToolSpec, exc: Bitrix24Error) -> CallToolResult:

@@ -103,7 +103,7 @@ def _config(settings: Settings, environ: Mapping[str, str]) -> dict[str, str]:
 def _where(settings: Settings) -> str:
     if isinstance(settings.portal, Sandbox):
         return "the embedded sandbox"
-    return settings.portal.origin
+    return settings.portal.origin or "each person's portal"
 
 
 def _explain(exc: Bitrix24Error, settings: Settings) -> tuple[str, str]:

@@ -1,0 +1,132 @@
+# pyright: strict
+"""One tool call as a person: who they are, their share, their client, then the audit.
+
+`TeamCalls` is the `app.ToolRunner` of a team server. For each call it finds the caller
+(`People`, from the token the MCP layer verified), waits for one of the person's
+`MCP_PERSON_CONCURRENCY` slots (so one person's bulk job cannot take every worker from the
+others), runs the call through the dispatcher with the person's own REST client, and stores
+the audit records of its writes before the answer goes back.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+from mcp.server import ServerRequestContext
+from mcp.server.auth.middleware.auth_context import get_access_token
+from mcp.server.auth.provider import AccessToken
+from mcp.types import CallToolResult
+
+from bitrix24_scrum_mcp.dispatch import Dispatcher
+from bitrix24_scrum_mcp.errors import Bitrix24Error
+from bitrix24_scrum_mcp.pages import Progress
+from bitrix24_scrum_mcp.team.audit import AuditSink, records_for, stamp
+from bitrix24_scrum_mcp.team.people import People
+
+QUEUE_PER_SLOT = 16  # calls a person may have waiting for each slot before they are refused
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+
+class TooManyCallsError(Bitrix24Error):
+    """A person has more calls waiting than their share allows; nothing was sent."""
+
+    code = "TOO_MANY_CALLS"
+    retryable = True
+
+
+@dataclass
+class _Slots:
+    limiter: anyio.CapacityLimiter
+    waiting: int = 0
+
+
+@dataclass
+class PersonSlots:
+    """At most `per_person` calls of one person run at once; the rest wait their turn."""
+
+    per_person: int
+    _by_person: dict[str, _Slots] = field(default_factory=dict[str, _Slots])
+
+    def __post_init__(self) -> None:
+        self.queue_cap = self.per_person * QUEUE_PER_SLOT
+
+    async def run(
+        self, person: str, body: Callable[[], Awaitable[CallToolResult]]
+    ) -> CallToolResult:
+        slots = self._by_person.get(person)
+        if slots is None:
+            slots = self._by_person[person] = _Slots(anyio.CapacityLimiter(self.per_person))
+        if slots.waiting >= self.queue_cap:
+            raise TooManyCallsError(
+                f"{person} has {slots.waiting} calls waiting already; at most "
+                f"{self.per_person} run at a time: wait for some to finish"
+            )
+        slots.waiting += 1
+        started = False
+        try:
+            async with slots.limiter:
+                slots.waiting -= 1
+                started = True
+                return await body()
+        finally:
+            if not started:
+                slots.waiting -= 1
+            if not slots.waiting and not slots.limiter.borrowed_tokens:
+                self._by_person.pop(person, None)  # idle: forget the person
+
+
+def request_id(ctx: ServerRequestContext[Any]) -> str:
+    """The load balancer's `X-Request-Id` when it sent a sane one, else a fresh id."""
+    request = ctx.request
+    given = request.headers.get("x-request-id", "") if request is not None else ""
+    return given if _REQUEST_ID.match(given) else secrets.token_hex(8)
+
+
+class TeamCalls:
+    def __init__(self, people: People, slots: PersonSlots, audit: AuditSink | None) -> None:
+        self.people = people
+        self.slots = slots
+        self.audit = audit
+
+    async def __call__(
+        self,
+        ctx: ServerRequestContext[Any],
+        name: str,
+        arguments: dict[str, Any] | None,
+        progress: Progress,
+        dispatcher: Dispatcher,
+    ) -> CallToolResult:
+        token = get_access_token()
+        try:
+            caller = await self.people.caller(token or _ANONYMOUS)
+        except Bitrix24Error as exc:
+            return dispatcher.failure(name, exc)
+        try:
+            result = await self.slots.run(
+                caller.person,
+                lambda: dispatcher.call(name, arguments, progress, client=caller.client),
+            )
+        except TooManyCallsError as exc:
+            return dispatcher.failure(name, exc)
+        if self.audit is not None:
+            rid = request_id(ctx)
+            for record in records_for(dispatcher.specs[name], arguments, result, dispatcher.specs):
+                stamped = stamp(
+                    record,
+                    person=caller.person,
+                    user_id=caller.user_id,
+                    portal=caller.portal,
+                    request_id=rid,
+                )
+                await self.audit.write(stamped)
+        return result
+
+
+# Only reached when a request got past authentication without a token (a bug): the
+# people know nobody by an empty subject, so the call fails as unauthenticated.
+_ANONYMOUS = AccessToken(token="", client_id="", scopes=[], subject="")
