@@ -23,10 +23,11 @@ from mcp.server.auth.provider import AccessToken
 from mcp.types import CallToolResult
 
 from bitrix24_scrum_mcp.dispatch import Dispatcher
-from bitrix24_scrum_mcp.errors import Bitrix24Error
+from bitrix24_scrum_mcp.errors import AuthError, Bitrix24Error
 from bitrix24_scrum_mcp.pages import Progress
 from bitrix24_scrum_mcp.team.audit import AuditSink, records_for, stamp
 from bitrix24_scrum_mcp.team.people import People
+from bitrix24_scrum_mcp.team.person_tokens import PersonTokens
 
 QUEUE_PER_SLOT = 16  # calls a person may have waiting for each slot before they are refused
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
@@ -80,6 +81,37 @@ class PersonSlots:
                 self._by_person.pop(person, None)  # idle: forget the person
 
 
+def _refused_token(result: CallToolResult) -> bool:
+    return bool(result.is_error) and (result.structured_content or {}).get("error") == (
+        "invalid_token"
+    )
+
+
+async def _after_refusal(
+    tokens: PersonTokens, result: CallToolResult, dispatcher: Dispatcher, name: str
+) -> CallToolResult:
+    """The portal no longer knows the person's access token (withdrawn, not expired).
+
+    Try to renew it: if the portal renews it, the next call works; if it refuses, the person
+    is signed out everywhere and their assistant signs them in again. The call itself is not
+    repeated (a tool may have written before it was refused); the answer says what to do.
+    """
+    payload = result.structured_content or {}
+    cause = AuthError("invalid_token", "", method=str(payload.get("method", "")), http_status=401)
+    try:
+        await tokens.refresh(cause, used=tokens.current)
+    except AuthError as exc:
+        return dispatcher.failure(name, exc)
+    renewed = AuthError(
+        "invalid_token",
+        "the portal had withdrawn your access token; it has been renewed, call again",
+        method=cause.method,
+        http_status=401,
+        retryable=True,
+    )
+    return dispatcher.failure(name, renewed)
+
+
 def request_id(ctx: ServerRequestContext[Any]) -> str:
     """The load balancer's `X-Request-Id` when it sent a sane one, else a fresh id."""
     request = ctx.request
@@ -113,6 +145,8 @@ class TeamCalls:
             )
         except TooManyCallsError as exc:
             return dispatcher.failure(name, exc)
+        if _refused_token(result) and isinstance(caller.client.tokens, PersonTokens):
+            result = await _after_refusal(caller.client.tokens, result, dispatcher, name)
         if self.audit is not None:
             rid = request_id(ctx)
             for record in records_for(dispatcher.specs[name], arguments, result, dispatcher.specs):

@@ -178,7 +178,7 @@ class SignInServer:
         if await self.vault.take(f"mcp:code:{digest(authorization_code.code)}") is None:
             raise TokenError("invalid_grant", "authorization code was already used")
         await self._keep_client(client)
-        return await self._issue(
+        return await self.issue(
             client_id=authorization_code.client_id,
             scopes=authorization_code.scopes,
             resource=authorization_code.resource or self.sign_in.mcp_url,
@@ -214,7 +214,7 @@ class SignInServer:
             f"mcp:used-refresh:{key}", {"grant": refresh_token.grant}, REFRESH_TTL_S
         )
         await self._keep_client(client)
-        return await self._issue(
+        return await self.issue(
             client_id=refresh_token.client_id,
             scopes=scopes or refresh_token.scopes,
             resource=refresh_token.resource or self.sign_in.mcp_url,
@@ -222,9 +222,10 @@ class SignInServer:
             grant=refresh_token.grant,
         )
 
-    async def _issue(
+    async def issue(
         self, *, client_id: str, scopes: list[str], resource: str, subject: str, grant: str
     ) -> OAuthToken:
+        """A new access and refresh token in `grant` (which revocation ends as a whole)."""
         access, refresh = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         now = int(time.time())
         ttl = self.sign_in.access_ttl_s

@@ -42,10 +42,10 @@ CLIENT_REDIRECT = "http://127.0.0.1:1/callback"  # never served: the browser sto
 STATE_KEY = Fernet.generate_key().decode()
 
 
-def bound_socket() -> socket.socket:
+def bound_socket(port: int = 0) -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
+    sock.bind(("127.0.0.1", port))
     sock.listen(128)
     return sock
 
@@ -108,10 +108,10 @@ def sandbox_portal(portal: Portal | None = None) -> Iterator[tuple[Portal, str]]
 
 @contextmanager
 def sign_in_server(
-    tmp_path: Path, portal: Portal, portal_origin: str, **extra: str
+    tmp_path: Path, portal: Portal, portal_origin: str, *, port: int = 0, **extra: str
 ) -> Iterator[SignInServer]:
     """A team server whose people sign in at the sandbox; state in a file under tmp_path."""
-    sock = bound_socket()
+    sock = bound_socket(port)
     base = f"http://127.0.0.1:{sock.getsockname()[1]}"
     state = extra.pop("BITRIX24_STATE_URL", f"file://{tmp_path}/state.sqlite3")
     env = sign_in_env(portal_origin, base, state, **extra)
