@@ -26,7 +26,7 @@ from mcp.shared.auth import (
 )
 from pydantic import AnyUrl
 
-from bitrix24_scrum_mcp.config import Settings, Team
+from bitrix24_scrum_mcp.config import Settings
 from bitrix24_scrum_mcp.http_app import HttpSettings, build_http_app
 from bitrix24_scrum_mcp.sandbox import (
     DEMO_APP_CLIENT_ID,
@@ -92,7 +92,6 @@ def sign_in_env(portal_origin: str, public_url: str, state: str, **extra: str) -
 
 def team_app(env: Mapping[str, str]) -> Any:
     settings = Settings.from_env(env)
-    assert isinstance(settings.portal, Team)
     settings = Settings(portal=settings.portal, limits=FAST)
     team = TeamSettings.from_env(env, settings.portal)
     http = HttpSettings(per_person=team.per_person)
@@ -215,3 +214,37 @@ class Person:
     async def aclose(self) -> None:
         if self.http is not None:
             await self.http.aclose()
+
+
+def tokens_toml(people: Mapping[str, tuple[str, str]]) -> str:
+    """A tokens file: name -> (token, webhook URL)."""
+    return "".join(
+        f'[[person]]\nname = "{name}"\ntoken = "{token}"\nwebhook = "{webhook}"\n\n'
+        for name, (token, webhook) in people.items()
+    )
+
+
+def write_private(path: Path, text: str) -> None:
+    """Replace `path` at once with mode 0600, as an editor saving it would."""
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(text)
+    tmp.chmod(0o600)
+    tmp.replace(path)
+
+
+@contextmanager
+def tokens_server(tokens_file: Path, **extra: str) -> Iterator[str]:
+    """A team server whose people come from `tokens_file`; yields its /mcp URL."""
+    env = {"MCP_HTTP_TOKENS_FILE": str(tokens_file), **extra}
+    sock = bound_socket()
+    with serve_on(sock, team_app(env)):
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}/mcp"
+
+
+@asynccontextmanager
+async def bearer_session(url: str, token: str) -> AsyncIterator[Client]:
+    async with (
+        httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=30) as http,
+        Client(streamable_http_client(url, http_client=http)) as client,
+    ):
+        yield client
