@@ -6,7 +6,7 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import AsyncIterator, Iterator, Mapping
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import ExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -248,3 +248,53 @@ async def bearer_session(url: str, token: str) -> AsyncIterator[Client]:
         Client(streamable_http_client(url, http_client=http)) as client,
     ):
         yield client
+
+
+def balancer(backends: list[str]) -> Any:
+    """A round-robin load balancer: each request goes to the next backend, as is."""
+    from itertools import cycle
+
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    turn = cycle(backends)
+    http = httpx2.AsyncClient(timeout=60)
+
+    async def forward(request: Request) -> Response:
+        target = (
+            next(turn) + request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        )
+        headers = {
+            k: v for k, v in request.headers.items() if k.lower() not in ("host", "content-length")
+        }
+        answer = await http.request(
+            request.method, target, headers=headers, content=await request.body()
+        )
+        drop = ("content-length", "transfer-encoding", "content-encoding", "connection")
+        kept = {k: v for k, v in answer.headers.items() if k.lower() not in drop}
+        return Response(answer.content, status_code=answer.status_code, headers=kept)
+
+    return Starlette(
+        routes=[Route("/{path:path}", forward, methods=["GET", "POST", "DELETE", "OPTIONS"])]
+    )
+
+
+@contextmanager
+def replicated_sign_in(
+    portal_origin: str, state_url: str, replicas: int = 2
+) -> Iterator[tuple[str, list[str]]]:
+    """`replicas` team servers behind one balancer, all with the balancer's public URL.
+
+    Yields (the balancer's /mcp URL, each replica's base URL)."""
+    front = bound_socket()
+    public = f"http://127.0.0.1:{front.getsockname()[1]}"
+    env = sign_in_env(portal_origin, public, state_url)
+    sockets = [bound_socket() for _ in range(replicas)]
+    bases = [f"http://127.0.0.1:{s.getsockname()[1]}" for s in sockets]
+    with ExitStack() as stack:
+        for sock in sockets:
+            stack.enter_context(serve_on(sock, team_app(env)))
+        stack.enter_context(serve_on(front, balancer(bases)))
+        yield f"{public}/mcp", bases
