@@ -63,8 +63,17 @@ class ListPage(OwnModel):
 
 
 def list_page(items: list[Any], total: int | None, next_: int | None) -> dict[str, Any]:
-    """The one builder of `{items, total?, next?}` (single pages and `limit` alike)."""
-    return ListPage(items=items, total=total, next=next_).dump()
+    """The one builder of `{items, total?, next?}` (single pages and `limit` alike).
+
+    A plain dict rather than `ListPage(...).dump()`, which would copy every portal object
+    once more (0.3 ms for 500 items); the sandbox tests hold these keys to `ListPage`.
+    """
+    page: dict[str, Any] = {"items": items}
+    if total is not None:
+        page["total"] = total
+    if next_ is not None:
+        page["next"] = next_
+    return page
 
 
 class Result(ABC):
