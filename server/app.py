@@ -29,7 +29,7 @@ from bitrix24_scrum_mcp import __version__, client_logs
 from bitrix24_scrum_mcp.client import Bitrix24Client
 from bitrix24_scrum_mcp.dispatch import Dispatcher
 from bitrix24_scrum_mcp.errors import UnknownToolError
-from bitrix24_scrum_mcp.pages import Progress
+from bitrix24_scrum_mcp.tools.runner import Progress
 from bitrix24_scrum_mcp.tools.schema import input_schema, output_schema
 from bitrix24_scrum_mcp.tools.spec import ToolSpec
 

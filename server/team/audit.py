@@ -90,7 +90,7 @@ def _outcome(payload: Mapping[str, Any] | None, failed: bool) -> dict[str, Any]:
     payload = payload or {}
     error = payload.get("error")
     status = payload.get("http_status")
-    # as dispatch.outcome_unknown: a lost answer, or a 5xx the portal may have applied
+    # as Bitrix24Error.maybe_applied: a lost answer, or a 5xx the portal may have applied
     unknown = error in ("OUTCOME_UNKNOWN", "BAD_RESPONSE") or (
         isinstance(status, int) and status >= 500 and not payload.get("retryable")
     )

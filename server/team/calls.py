@@ -24,10 +24,10 @@ from mcp.types import CallToolResult
 
 from bitrix24_scrum_mcp.dispatch import Dispatcher
 from bitrix24_scrum_mcp.errors import AuthError, Bitrix24Error
-from bitrix24_scrum_mcp.pages import Progress
 from bitrix24_scrum_mcp.team.audit import AuditSink, records_for, stamp
 from bitrix24_scrum_mcp.team.people import People
 from bitrix24_scrum_mcp.team.person_tokens import PersonTokens
+from bitrix24_scrum_mcp.tools.runner import Progress
 
 QUEUE_PER_SLOT = 16  # calls a person may have waiting for each slot before they are refused
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
@@ -81,10 +81,12 @@ class PersonSlots:
                 self._by_person.pop(person, None)  # idle: forget the person
 
 
+def _payload(result: CallToolResult) -> dict[str, Any]:
+    return result.structured_content or {}
+
+
 def _refused_token(result: CallToolResult) -> bool:
-    return bool(result.is_error) and (result.structured_content or {}).get("error") == (
-        "invalid_token"
-    )
+    return bool(result.is_error) and _payload(result).get("error") == "invalid_token"
 
 
 async def _after_refusal(
@@ -96,8 +98,8 @@ async def _after_refusal(
     is signed out everywhere and their assistant signs them in again. The call itself is not
     repeated (a tool may have written before it was refused); the answer says what to do.
     """
-    payload = result.structured_content or {}
-    cause = AuthError("invalid_token", "", method=str(payload.get("method", "")), http_status=401)
+    method = str(_payload(result).get("method", ""))
+    cause = AuthError("invalid_token", "", method=method, http_status=401)
     try:
         await tokens.refresh(cause, used=tokens.current)
     except AuthError as exc:
