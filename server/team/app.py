@@ -107,7 +107,8 @@ def _parts(settings: Settings, team: TeamSettings, state: State, pacers: PortalP
     if team.tokens_file is not None:
         tokens = TokensFile(team.tokens_file)
         return _Parts(TokensFilePeople(tokens, pacers), audit, _tokens_auth(tokens))
-    client = build_client(settings.portal, settings.limits, pacer=pacers.for_portal("configured"))
+    origin = getattr(settings.portal, "origin", None) or "configured"
+    client = build_client(settings.portal, settings.limits, pacer=pacers.for_portal(origin))
     return _Parts(OneIdentity(client), audit)
 
 
@@ -122,7 +123,8 @@ def build_team_app(
 ) -> ASGIApp:
     """`host` and the rest are `http_app.HttpSettings`' (for the one-identity case)."""
     state = _state(team)
-    pacers = PortalPacers(settings.limits)
+    redis = state.redis if isinstance(state, RedisState) else None
+    pacers = PortalPacers(settings.limits, redis)
     parts = _parts(settings, team, state, pacers)
     slots = PersonSlots(team.person_concurrency if team.per_person else 1_000_000)
     server = create_server(
