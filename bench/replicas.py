@@ -318,7 +318,7 @@ def run(
     seconds: float | None = None,
     workers: int = 8,
 ) -> dict[str, Any]:
-    seconds = seconds or (20.0 if quick else 60.0)
+    seconds = seconds or (10.0 if quick else 60.0)
     results: dict[str, Any] = {"portal": f"{RATE:g} req/s drain, refused above {BURST}"}
     for name in only:
         results[name] = asyncio.run(scenario(name, seconds, workers))

@@ -1,7 +1,7 @@
 """Run every benchmark, write results JSON and the RESULTS.md made from it.
 
     python bench/run.py              # full: bench/results.json + bench/RESULTS.md (~6 min)
-    python bench/run.py --quick      # CI: few iterations (< 1 min), to .bench-cache/
+    python bench/run.py --quick      # CI: few iterations (~2 min), to .bench-cache/
     python bench/run.py --only tokens,coldstart   # refresh these sections of results.json
 
 Nothing here asserts a timing: a run fails only when a benchmark cannot run at all.
@@ -19,6 +19,7 @@ from typing import Any
 import coldstart
 import overhead
 import rate_limit
+import replicas
 import report
 import throughput
 import tokens
@@ -30,6 +31,7 @@ BENCHMARKS = {
     "overhead": overhead.run,
     "throughput": throughput.run,
     "ratelimit": rate_limit.run,
+    "replicas": replicas.run,
 }
 
 
