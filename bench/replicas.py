@@ -228,7 +228,7 @@ async def _worker(servers: list[Any], run: Run, until: float, counter: Iterator[
                 if result.get("isError"):
                     error = result.get("structuredContent") or {}
                     status = str(error.get("error"))
-                    description = str(error.get("error_description", ""))[:160]
+                    description = str(error.get("error_description", ""))[:240]
                 else:
                     status = "ok"
                 break
