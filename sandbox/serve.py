@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import signal
 import socket
 import sys
 import tempfile
+import threading
 from pathlib import Path
+from types import FrameType
 
 import uvicorn
 
@@ -50,6 +53,10 @@ def _listen(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)
+
+
 def serve(
     host: str = "127.0.0.1",
     port: int = 8765,
@@ -73,6 +80,10 @@ def serve(
     portal = Portal(db_path or ":memory:", seed=True)
     app = create_app(portal, faults=faults if faults is not None else FaultConfig())
     sock = _listen(host, port)
+    if threading.current_thread() is threading.main_thread():
+        # uvicorn stops on SIGTERM, then raises it again to the handler it found: make that
+        # an exit that unwinds, so the temporary folder with the private key is removed.
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
     with sock, tempfile.TemporaryDirectory(prefix="bitrix24-sandbox-") as folder:
         files = None
         if tls:

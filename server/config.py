@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 WEBHOOK_PATH = re.compile(r"^/rest/(?P<user>[1-9][0-9]*)/(?P<code>[A-Za-z0-9_]{1,64})/?$")
 WEBHOOK_SHAPE = "https://<portal>/rest/<user_id>/<code>/"
 DEFAULT_OAUTH_SERVER = "https://oauth.bitrix.info"
-OAUTH_SERVER_SHAPE = f"{DEFAULT_OAUTH_SERVER}, or the word portal for the portal's own"
+OAUTH_SERVER_SHAPE = f"{DEFAULT_OAUTH_SERVER} (the cloud's), or portal (the portal's own)"
 DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024  # the SDK's default for a streamable HTTP body
 LogLevel: TypeAlias = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 LOG_LEVELS: tuple[LogLevel, ...] = get_args(LogLevel)

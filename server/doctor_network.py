@@ -71,16 +71,25 @@ def describe(der: bytes) -> CertificateInfo:
     cert = x509.load_der_x509_certificate(der)
     try:
         alt = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-        names = (
-            *alt.get_values_for_type(x509.DNSName),
-            *(str(ip) for ip in alt.get_values_for_type(x509.IPAddress)),
+        names = tuple(
+            str(entry.value) for entry in alt if isinstance(entry, (x509.DNSName, x509.IPAddress))
         )
     except x509.ExtensionNotFound:
         names = ()
+
+    def readable(name: x509.Name) -> str:
+        """The common name, else organization and unit: what a person recognises."""
+        common = name.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+        parts = common or [
+            *name.get_attributes_for_oid(x509.NameOID.ORGANIZATION_NAME),
+            *name.get_attributes_for_oid(x509.NameOID.ORGANIZATIONAL_UNIT_NAME),
+        ]
+        return ", ".join(str(part.value) for part in parts) or name.rfc4514_string()
+
     return CertificateInfo(
-        names=tuple(names),
-        subject=cert.subject.rfc4514_string(),
-        issuer=cert.issuer.rfc4514_string(),
+        names=names,
+        subject=readable(cert.subject),
+        issuer=readable(cert.issuer),
         not_after=cert.not_valid_after_utc,
     )
 

@@ -42,10 +42,19 @@ def is_loopback(host: str) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
+class Setting:
+    """One proxy variable's value and name; its repr leaves the value out (it may hold a
+    password)."""
+
+    value: str = field(repr=False)
+    variable: str
+
+
+@dataclass(frozen=True, slots=True)
 class Route:
     """How requests to one destination travel: directly, or through `proxy`."""
 
-    proxy: str | None = None
+    proxy: str | None = field(default=None, repr=False)  # may hold a password
     variable: str | None = None  # the variable that named the proxy, or that bypassed it
     why: str = "no proxy is set"
 
@@ -63,8 +72,8 @@ class Network:
     ca_bundle: Path | None = None  # BITRIX24_CA_BUNDLE: added to the store below
     cert_file: Path | None = None  # SSL_CERT_FILE: replaces the system store
     cert_dir: Path | None = None  # SSL_CERT_DIR: replaces the system store
-    proxies: dict[str, tuple[str, str]] = field(default_factory=dict[str, tuple[str, str]])
-    """scheme ("https", "http", "all", "no") -> (value, the variable it came from)."""
+    proxies: dict[str, Setting] = field(default_factory=dict[str, Setting])
+    """scheme ("https", "http", "all", "no") -> the variable that set it."""
     allow_http: bool = False  # BITRIX24_ALLOW_HTTP
 
     def route(self, url: str) -> Route:
@@ -80,9 +89,9 @@ class Network:
             return Route()
         no_proxy = self.proxies.get("no")
         port = port or {"https": 443, "http": 80}.get(scheme)
-        if no_proxy is not None and bypassed(no_proxy[0], host, port):
-            return Route(variable=no_proxy[1], why=f"{no_proxy[1]} names this host")
-        return Route(proxy=named[0], variable=named[1])
+        if no_proxy is not None and bypassed(no_proxy.value, host, port):
+            return Route(variable=no_proxy.variable, why=f"{no_proxy.variable} names this host")
+        return Route(proxy=named.value, variable=named.variable)
 
     def ssl_context(self, *, verify: bool = True) -> ssl.SSLContext:
         """The TLS context for the portal's connections (built on first use: it costs ~30 ms).
@@ -154,12 +163,14 @@ def read_network(env: Env) -> Network:
     ca_bundle = _pem_file(env, "BITRIX24_CA_BUNDLE")
     cert_file = _existing(env, "SSL_CERT_FILE", "file")
     cert_dir = _existing(env, "SSL_CERT_DIR", "folder")
-    proxies: dict[str, tuple[str, str]] = {}
+    proxies: dict[str, Setting] = {}
     for lower in PROXY_VARIABLES:
         for name in (lower, lower.upper()):  # lower case first, as urllib and httpx2 read them
             if (value := env.text(name)) is not None:
                 scheme = lower.removesuffix("_proxy")
-                proxies[scheme] = (value if scheme == "no" else _proxy_url(value, name), name)
+                proxies[scheme] = Setting(
+                    value if scheme == "no" else _proxy_url(value, name), name
+                )
                 break
     return Network(
         ca_bundle=ca_bundle,

@@ -84,7 +84,7 @@ def run_sandbox(args: argparse.Namespace) -> int:
             db_path=args.sandbox_db,
             faults=faults,
             tls=args.tls,
-            ca_file=ca_file.expanduser() if ca_file else None,
+            ca_file=ca_file.expanduser().resolve() if ca_file else None,
         )
     except ValueError as exc:  # a non-loopback host, a port in use
         raise ConfigError(str(exc)) from None

@@ -28,7 +28,13 @@ from bitrix24_scrum_mcp.app import create_server
 from bitrix24_scrum_mcp.client import Bitrix24Client
 from bitrix24_scrum_mcp.config import Settings
 from bitrix24_scrum_mcp.portal import build_client
-from bitrix24_scrum_mcp.sandbox import DEMO_USER_ID, DEMO_WEBHOOK_CODE, FaultConfig, Portal, create_app
+from bitrix24_scrum_mcp.sandbox import (
+    DEMO_USER_ID,
+    DEMO_WEBHOOK_CODE,
+    FaultConfig,
+    Portal,
+    create_app,
+)
 from bitrix24_scrum_mcp.tools import select
 from tests.loopback import serving
 
@@ -46,6 +52,20 @@ def poll(done: Any, what: str, timeout: float = 20.0) -> None:
         time.sleep(0.02)
 
 
+class PathRecorder:
+    """ASGI wrapper that notes the path of every HTTP request (the OAuth endpoint included,
+    which the sandbox does not count)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.paths: list[str] = []
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            self.paths.append(scope["path"])
+        await self.app(scope, receive, send)
+
+
 @dataclass
 class TlsPortal:
     """The sandbox served over https on 127.0.0.1."""
@@ -54,6 +74,11 @@ class TlsPortal:
     faults: FaultConfig
     port: int
     ca_file: Path  # the PEM to put in BITRIX24_CA_BUNDLE
+    recorder: PathRecorder
+
+    @property
+    def paths(self) -> list[str]:
+        return self.recorder.paths
 
     def origin(self, host: str = "127.0.0.1") -> str:
         return f"https://{host}:{self.port}"
@@ -67,17 +92,20 @@ class Certificates:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
         self.ca = trustme.CA(organization_name="Example Corp Root CA")
         self.ca_file = folder / "company-ca.pem"
         self.ca.cert_pem.write_to_path(str(self.ca_file))
 
-    def leaf(self, name: str, *identities: str, expired: bool = False) -> Path:
-        """A key and chain file for the portal, issued for `identities`."""
+    def leaf(self, name: str, *identities: str, days_left: int = 365) -> Path:
+        """A key and chain file for the portal, issued for `identities`, valid `days_left`
+        more days (negative: expired that many days ago)."""
         now = datetime.now(UTC)
-        validity: dict[str, datetime] = {}
-        if expired:
-            validity = {"not_before": now - timedelta(days=400), "not_after": now - timedelta(days=35)}
-        cert = self.ca.issue_cert(*identities, **validity)
+        cert = self.ca.issue_cert(
+            *identities,
+            not_before=now - timedelta(days=400),
+            not_after=now + timedelta(days=days_left, hours=1),
+        )
         path = self.folder / f"{name}.pem"
         cert.private_key_and_cert_chain_pem.write_to_path(str(path))
         return path
@@ -89,7 +117,7 @@ class Certificates:
         return path
 
 
-PORTAL_NAMES = ("127.0.0.1", "localhost", "portal.test")
+PORTAL_NAMES = ("127.0.0.1", "localhost", "portal.test", "oauth.test")
 
 
 @contextmanager
@@ -104,8 +132,9 @@ def tls_sandbox(
     portal = portal or Portal(seed=True)
     faults = faults or FaultConfig()
     chain = key_and_chain or certificates.leaf("portal", *PORTAL_NAMES)
-    with serving(create_app(portal, faults=faults), tls_key_and_chain=str(chain)) as port:
-        yield TlsPortal(portal, faults, port, certificates.ca_file)
+    recorder = PathRecorder(create_app(portal, faults=faults))
+    with serving(recorder, tls_key_and_chain=str(chain)) as port:
+        yield TlsPortal(portal, faults, port, certificates.ca_file, recorder)
 
 
 def settings(**env: str) -> Settings:
@@ -183,7 +212,7 @@ def structured(result: Any) -> Mapping[str, Any]:
 class SandboxProcess:
     """`bitrix24-scrum-mcp sandbox ...` in a subprocess, and the lines it printed."""
 
-    process: subprocess.Popen[str]
+    process: subprocess.Popen[bytes]
     lines: list[str]
 
     @property
@@ -192,18 +221,15 @@ class SandboxProcess:
 
 
 @contextmanager
-def sandbox_command(*args: str, lines: int = 1) -> Iterator[SandboxProcess]:
-    """Run the sandbox CLI on a free port; yield once it printed `lines` lines (it binds its
-    socket before printing, so it accepts connections from then on)."""
+def sandbox_command(*args: str, lines: int = 1, cwd: Path = ROOT) -> Iterator[SandboxProcess]:
+    """Run the sandbox CLI on a free port (unless `args` name one); yield once it printed
+    `lines` lines (it binds its socket before printing, so it accepts connections then)."""
     process = subprocess.Popen(
         [sys.executable, "-m", "bitrix24_scrum_mcp", "sandbox", "--port", "0", *args],
-        cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-        text=True,
+        cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
-        assert process.stdout is not None
-        printed = [_readline(process.stdout, process) for _ in range(lines)]
-        yield SandboxProcess(process, printed)
+        yield SandboxProcess(process, _read_lines(process, lines))
     finally:
         process.terminate()
         try:
@@ -213,14 +239,21 @@ def sandbox_command(*args: str, lines: int = 1) -> Iterator[SandboxProcess]:
             process.wait(timeout=10)
 
 
-def _readline(stream: Any, process: subprocess.Popen[str], timeout: float = 30.0) -> str:
+def _read_lines(process: subprocess.Popen[bytes], count: int, timeout: float = 30.0) -> list[str]:
+    """The first `count` lines of its stdout, read unbuffered within `timeout` seconds."""
     import selectors
 
+    assert process.stdout is not None
+    fd = process.stdout.fileno()
+    data = b""
+    deadline = time.monotonic() + timeout
     with selectors.DefaultSelector() as selector:
-        selector.register(stream, selectors.EVENT_READ)
-        if not selector.select(timeout):
-            raise TimeoutError("the sandbox printed nothing")
-    line = stream.readline()
-    if not line:
-        raise RuntimeError(f"the sandbox exited with {process.wait(timeout=10)}")
-    return line.strip()
+        selector.register(fd, selectors.EVENT_READ)
+        while data.count(b"\n") < count:
+            if not selector.select(max(0.0, deadline - time.monotonic())):
+                raise TimeoutError(f"the sandbox printed {data!r} only")
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                raise RuntimeError(f"the sandbox exited with {process.wait(timeout=10)}")
+            data += chunk
+    return data.decode().splitlines()[:count]

@@ -33,7 +33,7 @@ def test_an_explicit_rate_limit_is_taken_as_given() -> None:
 
 
 def test_a_rate_limit_that_is_neither_a_value_nor_off_names_both_forms() -> None:
-    with pytest.raises(ConfigError, match="must look like 2/50 .* or be off"):
+    with pytest.raises(ConfigError, match=r"must look like 2/50 .* or be off"):
         Settings.from_env({**SANDBOX, "BITRIX24_RATE_LIMIT": "none"})
 
 
@@ -85,8 +85,17 @@ def test_the_sandbox_command_limits_like_a_cloud_portal_by_default() -> None:
     assert 503 in statuses[50:]
 
 
-@pytest.mark.parametrize(("flags", "refused"), [(("--no-rate-limit",), False), (("--rate-limit", "off"), False), (("--rate-limit", "1/3"), True)])
-def test_the_sandbox_command_takes_its_limit_from_the_flags(flags: tuple[str, ...], refused: bool) -> None:
+@pytest.mark.parametrize(
+    ("flags", "refused"),
+    [
+        (("--no-rate-limit",), False),
+        (("--rate-limit", "off"), False),
+        (("--rate-limit", "1/3"), True),
+    ],
+)
+def test_the_sandbox_command_takes_its_limit_from_the_flags(
+    flags: tuple[str, ...], refused: bool
+) -> None:
     with sandbox_command(*flags) as sandbox:
         statuses = _statuses(sandbox.webhook_url, 60 if not refused else 5)
     assert (503 in statuses) is refused

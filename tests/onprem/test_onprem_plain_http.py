@@ -22,7 +22,11 @@ OAUTH = {
 
 @pytest.mark.parametrize(
     "env",
-    [{"BITRIX24_WEBHOOK_URL": INTRANET}, OAUTH, {"BITRIX24_WEBHOOK_URL": INTRANET, "BITRIX24_ALLOW_HTTP": "0"}],
+    [
+        {"BITRIX24_WEBHOOK_URL": INTRANET},
+        OAUTH,
+        {"BITRIX24_WEBHOOK_URL": INTRANET, "BITRIX24_ALLOW_HTTP": "0"},
+    ],
     ids=["webhook", "oauth", "opt-in off"],
 )
 def test_plain_http_to_a_remote_host_is_refused_naming_the_opt_in(env: dict[str, str]) -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from bitrix24_scrum_mcp.config import Settings
 from bitrix24_scrum_mcp.env import ConfigError
-from bitrix24_scrum_mcp.sandbox import DEMO_SPRINT_ID
+from bitrix24_scrum_mcp.sandbox import DEMO_SPRINT_ID, DEMO_USER_ID
 from tests.live_sandbox import running_sandbox
 from tests.onprem.support import (
     Certificates,
@@ -113,6 +113,35 @@ async def test_plain_http_by_opt_in_goes_through_http_proxy(proxy: LoopbackProxy
     assert proxy.passed() == [f"POST intranet.test:{port}"]
 
 
+async def test_a_token_refresh_goes_through_the_proxy_while_the_loopback_portal_does_not(
+    tmp_path: Path, portal: TlsPortal, proxy: LoopbackProxy
+) -> None:
+    portal.portal.issue_oauth_tokens(
+        DEMO_USER_ID,
+        "acc3ssExp1red",
+        "r3fr3shT0ken",
+        expires_in=0,
+        client_id="app",
+        client_secret="s3cret",
+    )
+    with tls_sandbox(Certificates(tmp_path / "oauth"), portal=portal.portal) as oauth_server:
+        env = {
+            "BITRIX24_PORTAL_URL": portal.origin(),
+            "BITRIX24_ACCESS_TOKEN": "acc3ssExp1red",
+            "BITRIX24_REFRESH_TOKEN": "r3fr3shT0ken",
+            "BITRIX24_CLIENT_ID": "app",
+            "BITRIX24_CLIENT_SECRET": "s3cret",
+            "BITRIX24_OAUTH_SERVER": oauth_server.origin("oauth.test"),
+            "SSL_CERT_FILE": str(portal.ca_file),
+            "BITRIX24_CA_BUNDLE": str(oauth_server.ca_file),
+            "HTTPS_PROXY": proxy.url,
+        }
+        answer = await _sprint_get(**env)
+    assert answer["is_error"] is False, answer
+    assert proxy.passed() == [f"CONNECT oauth.test:{oauth_server.port}"]
+    assert oauth_server.paths == ["/oauth/token/"]
+
+
 def test_the_proxy_decision_is_shown_with_the_variable_that_made_it() -> None:
     url = "https://portal.example.com/rest/1/abcd1234/"
     shown = {
@@ -125,14 +154,25 @@ def test_the_proxy_decision_is_shown_with_the_variable_that_made_it() -> None:
         ] == expected  # fmt: skip
     for no_proxy in ("example.com", ".example.com", "portal.example.com:443", "*"):
         config = Settings.from_env(
-            {"BITRIX24_WEBHOOK_URL": url, "HTTPS_PROXY": "http://proxy.corp:3128", "no_proxy": no_proxy}
+            {
+                "BITRIX24_WEBHOOK_URL": url,
+                "HTTPS_PROXY": "http://proxy.corp:3128",
+                "no_proxy": no_proxy,
+            }
         )
         assert config.redacted()["proxy"] == "direct (no_proxy names this host)", no_proxy
     kept = Settings.from_env(
-        {"BITRIX24_WEBHOOK_URL": url, "HTTPS_PROXY": "http://proxy.corp:3128", "NO_PROXY": "ample.com,portal.example.com:8443"}
+        {
+            "BITRIX24_WEBHOOK_URL": url,
+            "HTTPS_PROXY": "http://proxy.corp:3128",
+            "NO_PROXY": "ample.com,portal.example.com:8443",
+        }
     )
     assert kept.redacted()["proxy"].startswith("through the proxy")
-    assert Settings.from_env({"BITRIX24_WEBHOOK_URL": url}).redacted()["proxy"] == "direct (no proxy is set)"
+    assert (
+        Settings.from_env({"BITRIX24_WEBHOOK_URL": url}).redacted()["proxy"]
+        == "direct (no proxy is set)"
+    )
 
 
 def test_a_proxy_password_is_never_shown() -> None:
@@ -140,7 +180,9 @@ def test_a_proxy_password_is_never_shown() -> None:
         {"BITRIX24_WEBHOOK_URL": "https://portal.example.com/rest/1/abcd1234/",
          "HTTPS_PROXY": "http://alice:Pr0xyS3cret@proxy.corp:3128"}
     )  # fmt: skip
-    assert config.redacted()["proxy"] == "through the proxy http://***@proxy.corp:3128 (HTTPS_PROXY)"
+    assert (
+        config.redacted()["proxy"] == "through the proxy http://***@proxy.corp:3128 (HTTPS_PROXY)"
+    )
     assert "Pr0xyS3cret" not in repr(config)
 
 
@@ -152,8 +194,13 @@ def test_a_proxy_password_is_never_shown() -> None:
         ("http://:3128", "HTTPS_PROXY has no host name"),
     ],
 )
-def test_a_proxy_variable_that_cannot_work_stops_start_up_naming_it(value: str, message: str) -> None:
+def test_a_proxy_variable_that_cannot_work_stops_start_up_naming_it(
+    value: str, message: str
+) -> None:
     with pytest.raises(ConfigError, match=message):
         Settings.from_env(
-            {"BITRIX24_WEBHOOK_URL": "https://portal.example.com/rest/1/abcd1234/", "HTTPS_PROXY": value}
+            {
+                "BITRIX24_WEBHOOK_URL": "https://portal.example.com/rest/1/abcd1234/",
+                "HTTPS_PROXY": value,
+            }
         )

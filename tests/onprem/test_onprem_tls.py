@@ -89,7 +89,7 @@ async def test_a_certificate_for_another_name_is_a_name_mismatch(
 
 
 async def test_an_expired_certificate_says_expired(certificates: Certificates) -> None:
-    expired = certificates.leaf("expired", "127.0.0.1", expired=True)
+    expired = certificates.leaf("expired", "127.0.0.1", days_left=-35)
     with tls_sandbox(certificates, expired) as live:
         answer = await _sprint_get(
             {"BITRIX24_WEBHOOK_URL": live.webhook_url(), "BITRIX24_CA_BUNDLE": str(live.ca_file)}
