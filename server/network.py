@@ -24,8 +24,6 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import SplitResult, urlsplit
 
-import httpx2
-
 from bitrix24_scrum_mcp.env import ConfigError, Env
 from bitrix24_scrum_mcp.redact import REDACTOR
 
@@ -107,6 +105,8 @@ class Network:
         if self.cert_file or self.cert_dir:  # OpenSSL's variables: instead of the system store
             context = ssl.create_default_context(cafile=self.cert_file, capath=self.cert_dir)
         else:
+            import httpx2  # settings are read before anything needs the HTTP stack
+
             context = httpx2.create_ssl_context(trust_env=False)  # the system store
         if self.ca_bundle is not None:
             context.load_verify_locations(cafile=self.ca_bundle)
