@@ -151,16 +151,22 @@ def check_limit(report: Report, settings: Settings, answers: Sequence[RestResult
     limits = settings.limits
     cloud = is_cloud(settings.portal.origin)
     operating = [
-        float(used)
+        (float(used), answer.time.get("operating_reset_at"))
         for answer in answers
         if isinstance(used := answer.time.get("operating"), (int, float))
     ]
-    budget = (
-        f"; time.operating {max(operating):g} s (a method's execution time in the portal's "
-        "10-minute window; docs: blocked past 480 s in the cloud)"
-        if operating
-        else ""
-    )
+    budget = ""
+    if operating:
+        used, reset_at = max(operating, key=lambda pair: pair[0])
+        resets = (
+            f", window moves on at {datetime.fromtimestamp(reset_at, UTC):%H:%M:%S} UTC"
+            if isinstance(reset_at, (int, float)) and used > 0
+            else ""
+        )
+        budget = (
+            f"; time.operating {used:g} s (a method's execution time in the portal's "
+            f"10-minute window{resets}; docs: blocked past 480 s in the cloud)"
+        )
     pacing = f"pacing {limits.shown}"
     if cloud and not limits.paced:
         report.add(

@@ -195,13 +195,16 @@ def test_a_limit_error_says_what_to_set(rate: str, what: str, fix: str) -> None:
 def test_time_operating_from_the_answers_is_reported(standin: StandIn) -> None:
     def answer(request: Recorded) -> Reply:
         result = ["task"] if request.method == "scope" else {"ok": True}
-        return Reply(body={"result": result, "time": {"operating": 37.5, "operating_reset_at": 1}})
+        return Reply(
+            body={"result": result, "time": {"operating": 37.5, "operating_reset_at": 1725260400}}
+        )
 
     standin.reply_with(answer)
     code, out = _doctor(BITRIX24_WEBHOOK_URL=standin.webhook_url, BITRIX24_TOOLSETS="sprint")
     assert code == 0, out
     assert (
-        "time.operating 37.5 s (a method's execution time in the portal's 10-minute window" in out
+        "time.operating 37.5 s (a method's execution time in the portal's 10-minute window, "
+        "window moves on at 07:00:00 UTC; docs: blocked past 480 s in the cloud)" in out
     )
 
 
