@@ -14,7 +14,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -194,12 +194,7 @@ def loopback_proxy(folder: Path) -> Iterator[LoopbackProxy]:
         port = int(port_file.read_text().split()[0])
         yield LoopbackProxy(f"http://127.0.0.1:{port}", log)
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
+        _stop(process, lambda sig: os.killpg(process.pid, sig))  # proxy.py forks workers
 
 
 def structured(result: Any) -> Mapping[str, Any]:
@@ -231,12 +226,17 @@ def sandbox_command(*args: str, lines: int = 1, cwd: Path = ROOT) -> Iterator[Sa
     try:
         yield SandboxProcess(process, _read_lines(process, lines))
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        _stop(process, process.send_signal)
+
+
+def _stop(process: subprocess.Popen[bytes], send: Callable[[int], None]) -> None:
+    """SIGTERM, and SIGKILL if it is still running 10 s later."""
+    send(signal.SIGTERM)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        send(signal.SIGKILL)
+        process.wait(timeout=10)
 
 
 def _read_lines(process: subprocess.Popen[bytes], count: int, timeout: float = 30.0) -> list[str]:
