@@ -152,7 +152,7 @@ def build_http_app(
             allowed_origins=http.allowed_origins,
             allowed_hosts=http.allowed_hosts,
         )
-    client = build_client(settings.portal, settings.limits)
+    client = build_client(settings.portal, settings.limits, settings.network)
     server = create_server(client, settings.tools())
     mcp_app = server.streamable_http_app(
         streamable_http_path=MCP_PATH,

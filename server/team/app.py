@@ -33,6 +33,7 @@ from starlette.types import ASGIApp
 
 from bitrix24_scrum_mcp.app import create_server
 from bitrix24_scrum_mcp.config import Secret, Settings
+from bitrix24_scrum_mcp.connections import PortalTransport
 from bitrix24_scrum_mcp.http_guard import Guard
 from bitrix24_scrum_mcp.portal import build_client
 from bitrix24_scrum_mcp.team.audit import AuditSink, JsonlAudit, RedisAudit
@@ -96,19 +97,26 @@ def _parts(settings: Settings, team: TeamSettings, state: State, pacers: PortalP
     elif isinstance(state, RedisState):
         audit = RedisAudit(state.redis)
     if team.sign_in is not None:
-        http = httpx2.AsyncClient(timeout=OAUTH_TIMEOUT_S, follow_redirects=False)
+        http = httpx2.AsyncClient(
+            transport=PortalTransport(settings.network),  # the CA bundle and proxy of the portal's
+            timeout=OAUTH_TIMEOUT_S,
+            follow_redirects=False,
+        )
         vault = Vault(state, sealer(team.sign_in.state_keys))
         provider = SignInServer(team.sign_in, vault, http)
-        people: People = SignedInPeople(team.sign_in, vault, http, pacers)
+        people: People = SignedInPeople(team.sign_in, vault, http, pacers, settings.network)
         parts = _Parts(people, audit, _sign_in_auth(team.sign_in, provider))
         parts.routes.append(Route("/oauth/callback", provider.callback, methods=["GET"]))
         parts.closing.append(http)
         return parts
     if team.tokens_file is not None:
         tokens = TokensFile(team.tokens_file)
-        return _Parts(TokensFilePeople(tokens, pacers), audit, _tokens_auth(tokens))
+        people = TokensFilePeople(tokens, pacers, settings.network)
+        return _Parts(people, audit, _tokens_auth(tokens))
     origin = getattr(settings.portal, "origin", None) or "configured"
-    client = build_client(settings.portal, settings.limits, pacer=pacers.for_portal(origin))
+    client = build_client(
+        settings.portal, settings.limits, settings.network, pacer=pacers.for_portal(origin)
+    )
     return _Parts(OneIdentity(client), audit)
 
 

@@ -24,6 +24,7 @@ from mcp.server.auth.provider import AccessToken
 from bitrix24_scrum_mcp.client import Bitrix24Client
 from bitrix24_scrum_mcp.config import OAuth, Secret, Webhook
 from bitrix24_scrum_mcp.errors import AuthError
+from bitrix24_scrum_mcp.network import Network
 from bitrix24_scrum_mcp.portal import build_client
 from bitrix24_scrum_mcp.team.pacing import PortalPacers
 from bitrix24_scrum_mcp.team.person_tokens import PersonTokens, person_key
@@ -62,8 +63,9 @@ def _gone(person: str) -> AuthError:
 class _Clients:
     """One client per person, closed together when the server stops."""
 
-    def __init__(self, pacers: PortalPacers) -> None:
+    def __init__(self, pacers: PortalPacers, network: Network) -> None:
         self.pacers = pacers
+        self.network = network
         self._by_key: dict[tuple[str, str], Bitrix24Client] = {}
 
     def get(self, key: tuple[str, str]) -> Bitrix24Client | None:
@@ -79,9 +81,9 @@ class _Clients:
 
 
 class TokensFilePeople:
-    def __init__(self, tokens: TokensFile, pacers: PortalPacers) -> None:
+    def __init__(self, tokens: TokensFile, pacers: PortalPacers, network: Network) -> None:
         self.tokens = tokens
-        self._clients = _Clients(pacers)
+        self._clients = _Clients(pacers, network)
 
     async def caller(self, token: AccessToken) -> Caller:
         name = token.subject or ""
@@ -94,8 +96,10 @@ class TokensFilePeople:
         return Caller(name, webhook.origin, webhook.user_id, client)
 
     def _build(self, webhook: Webhook) -> Bitrix24Client:
-        pacers = self._clients.pacers
-        return build_client(webhook, pacers.limits, pacer=pacers.for_portal(webhook.origin))
+        pacers, network = self._clients.pacers, self._clients.network
+        return build_client(
+            webhook, pacers.limits, network, pacer=pacers.for_portal(webhook.origin)
+        )
 
     async def aclose(self) -> None:
         await self._clients.aclose()
@@ -103,12 +107,17 @@ class TokensFilePeople:
 
 class SignedInPeople:
     def __init__(
-        self, sign_in: SignIn, vault: Vault, http: httpx2.AsyncClient, pacers: PortalPacers
+        self,
+        sign_in: SignIn,
+        vault: Vault,
+        http: httpx2.AsyncClient,
+        pacers: PortalPacers,
+        network: Network,
     ) -> None:
         self.sign_in = sign_in
         self.vault = vault
         self.http = http
-        self._clients = _Clients(pacers)
+        self._clients = _Clients(pacers, network)
 
     async def caller(self, token: AccessToken) -> Caller:
         subject = token.subject or ""
@@ -129,10 +138,9 @@ class SignedInPeople:
             subject, grant, vault=self.vault, http=self.http, sign_in=self.sign_in
         )
         identity = OAuth(self.sign_in.portal, access_token=Secret(grant.access_token))
-        pacers = self._clients.pacers
-        return build_client(
-            identity, pacers.limits, pacer=pacers.for_portal(self.sign_in.portal), tokens=tokens
-        )
+        pacers, network = self._clients.pacers, self._clients.network
+        pacer = pacers.for_portal(self.sign_in.portal)
+        return build_client(identity, pacers.limits, network, pacer=pacer, tokens=tokens)
 
     async def aclose(self) -> None:
         await self._clients.aclose()

@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 
 import httpx2
 
+from bitrix24_scrum_mcp.oauth import oauth_endpoints
 from bitrix24_scrum_mcp.team.settings import SignIn
 
 
@@ -75,11 +76,7 @@ def authorize_url(sign_in: SignIn, state: str) -> str:
             "response_type": "code",
         }
     )
-    return f"{sign_in.portal}/oauth/authorize/?{query}"
-
-
-def token_url(sign_in: SignIn) -> str:
-    return f"{sign_in.oauth_server}/oauth/token/"
+    return f"{oauth_endpoints(sign_in.portal, sign_in.oauth_server).authorize}?{query}"
 
 
 async def exchange_code(http: httpx2.AsyncClient, sign_in: SignIn, code: str) -> PortalGrant:
@@ -101,7 +98,8 @@ async def _token(http: httpx2.AsyncClient, sign_in: SignIn, grant: dict[str, str
         "client_secret": sign_in.client_secret.reveal(),
     }
     try:
-        response = await http.get(token_url(sign_in), params=params)
+        token_url = oauth_endpoints(sign_in.portal, sign_in.oauth_server).token
+        response = await http.get(token_url, params=params)
         data: Any = json.loads(response.content)
     except (httpx2.HTTPError, ValueError, RecursionError) as exc:
         raise PortalGrantError(

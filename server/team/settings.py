@@ -24,7 +24,7 @@ from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, TypeAdapter
 
-from bitrix24_scrum_mcp.config import DEFAULT_OAUTH_SERVER, Portal, Secret, Team, is_loopback
+from bitrix24_scrum_mcp.config import Secret, Settings, Team, is_loopback, read_oauth_server
 from bitrix24_scrum_mcp.env import ConfigError, Env, shown
 from bitrix24_scrum_mcp.redact import REDACTOR
 
@@ -81,14 +81,18 @@ class TeamSettings:
         return "each person's bearer token from MCP_HTTP_TOKENS_FILE"
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str], portal: Portal) -> TeamSettings:
+    def from_env(cls, environ: Mapping[str, str], settings: Settings) -> TeamSettings:
         """Raises: ConfigError naming the variable that cannot be used."""
         env = Env(environ)
         redis_url, state_path = _state(env)
         tokens = env.text("MCP_HTTP_TOKENS_FILE")
-        sign_in = (
-            _sign_in(env, portal.origin) if isinstance(portal, Team) and portal.origin else None
-        )
+        portal = settings.portal
+        sign_in = None
+        if isinstance(portal, Team) and portal.origin:
+            oauth_server = read_oauth_server(
+                env, portal.origin, allow_http=settings.network.allow_http
+            )
+            sign_in = _sign_in(env, portal.origin, oauth_server)
         return cls(
             tokens_file=Path(tokens).expanduser() if tokens else None,
             sign_in=sign_in,
@@ -149,7 +153,7 @@ def _public_url(env: Env) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def _sign_in(env: Env, portal: str) -> SignIn:
+def _sign_in(env: Env, portal: str, oauth_server: str) -> SignIn:
     client_id = env.text("BITRIX24_CLIENT_ID")
     secret = env.text("BITRIX24_CLIENT_SECRET")
     if not client_id or not secret:
@@ -159,7 +163,6 @@ def _sign_in(env: Env, portal: str) -> SignIn:
             "client_id and client_secret)"
         )
     keys = tuple(Secret(k.strip()) for k in (env.text("BITRIX24_STATE_KEY") or "").split(","))
-    oauth_server = (env.text("BITRIX24_OAUTH_SERVER") or DEFAULT_OAUTH_SERVER).rstrip("/")
     return SignIn(
         portal=portal,
         client_id=client_id,

@@ -7,7 +7,7 @@ import socket
 import threading
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import ExitStack, asynccontextmanager, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -91,9 +91,8 @@ def sign_in_env(portal_origin: str, public_url: str, state: str, **extra: str) -
 
 
 def team_app(env: Mapping[str, str]) -> Any:
-    settings = Settings.from_env(env)
-    settings = Settings(portal=settings.portal, limits=FAST)
-    team = TeamSettings.from_env(env, settings.portal)
+    settings = replace(Settings.from_env(env), limits=FAST)
+    team = TeamSettings.from_env(env, settings)
     http = HttpSettings(per_person=team.per_person)
     return build_http_app(settings, http, team)
 

@@ -334,7 +334,7 @@ async def test_sign_ins_survive_a_restart_of_the_server(tmp_path: Path) -> None:
 
 
 def _sign_in_of(server: SignInServer) -> Any:
-    from bitrix24_scrum_mcp.config import Team
+    from bitrix24_scrum_mcp.config import Settings
     from bitrix24_scrum_mcp.team.settings import TeamSettings
 
-    return TeamSettings.from_env(server.env, Team(server.portal_origin)).sign_in
+    return TeamSettings.from_env(server.env, Settings.from_env(server.env)).sign_in
