@@ -110,6 +110,7 @@ class PersonTokens:
                 cause, f"the portal refused to renew it ({exc.reason})"
             ) from None
         self.adopt(renewed)
+        REDACTOR.discard(grant.refresh_token)  # spent; its access token may still be in use
         self.renewals += 1
         await self._vault.put(key, renewed.record(), SIGNED_IN_TTL_S)
         logger.info("renewed the Bitrix24 tokens of %s", self.subject)

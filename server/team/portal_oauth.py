@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 import httpx2
 
 from bitrix24_scrum_mcp.oauth import oauth_endpoints
+from bitrix24_scrum_mcp.redact import REDACTOR
 from bitrix24_scrum_mcp.team.settings import SignIn
 
 
@@ -97,6 +98,8 @@ async def _token(http: httpx2.AsyncClient, sign_in: SignIn, grant: dict[str, str
         "client_id": sign_in.client_id,
         "client_secret": sign_in.client_secret.reveal(),
     }
+    spent = grant.get("code") or grant["refresh_token"]
+    REDACTOR.add(spent)  # the request line (httpx logs it) carries it in its query
     try:
         token_url = oauth_endpoints(sign_in.portal, sign_in.oauth_server).token
         response = await http.get(token_url, params=params)
@@ -105,6 +108,8 @@ async def _token(http: httpx2.AsyncClient, sign_in: SignIn, grant: dict[str, str
         raise PortalGrantError(
             f"the Bitrix24 OAuth server did not answer ({type(exc).__name__})", refused=False
         ) from None
+    finally:
+        REDACTOR.discard(spent)  # used up either way: a code works once, a refresh token too
     if not isinstance(data, dict):
         raise PortalGrantError("the Bitrix24 OAuth server's answer is not an object", refused=False)
     answer = cast(dict[str, Any], data)
@@ -113,6 +118,8 @@ async def _token(http: httpx2.AsyncClient, sign_in: SignIn, grant: dict[str, str
         reason = error if isinstance(error, str) and error else f"HTTP {response.status_code}"
         raise PortalGrantError(reason, refused=response.status_code < 500)
     try:
+        for key in ("access_token", "refresh_token"):
+            REDACTOR.add(_text(answer, key))  # live secrets: masked wherever they turn up
         return PortalGrant(
             access_token=_text(answer, "access_token"),
             refresh_token=_text(answer, "refresh_token"),

@@ -338,3 +338,37 @@ def _sign_in_of(server: SignInServer) -> Any:
     from bitrix24_scrum_mcp.team.settings import TeamSettings
 
     return TeamSettings.from_env(server.env, Settings.from_env(server.env)).sign_in
+
+
+async def test_no_token_code_or_secret_reaches_the_log(
+    server: SignInServer, dmitry: Person
+) -> None:
+    """What an operator sees at DEBUG, through the server's redacting log handler."""
+    import io
+    import logging
+
+    from bitrix24_scrum_mcp.redact import RedactingFilter
+    from bitrix24_scrum_mcp.sandbox import DEMO_APP_CLIENT_SECRET
+
+    seen = io.StringIO()
+    handler = logging.StreamHandler(seen)
+    handler.addFilter(RedactingFilter())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    level = root.level
+    root.setLevel(logging.DEBUG)
+    try:
+        await dmitry.call("user_current")
+        server.portal.expire_oauth_tokens(DEMO_DEVELOPER_ID)
+        await dmitry.call("user_current")  # a renewal: the refresh token goes over the wire
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+    text = seen.getvalue()
+    assert "oauth/token" in text  # the requests were logged, with their secrets masked
+    rows = server.portal.store.all("SELECT access_token, refresh_token FROM oauth_tokens")
+    secrets_ = {t for row in rows for t in row if t} | {DEMO_APP_CLIENT_SECRET}
+    assert dmitry.storage.tokens is not None
+    secrets_ |= {dmitry.storage.tokens.access_token, dmitry.storage.tokens.refresh_token or ""}
+    leaked = [s for s in secrets_ if s and s in text]
+    assert leaked == []
