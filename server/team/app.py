@@ -36,6 +36,7 @@ from bitrix24_scrum_mcp.config import Secret, Settings
 from bitrix24_scrum_mcp.connections import PortalTransport
 from bitrix24_scrum_mcp.http_guard import Guard
 from bitrix24_scrum_mcp.portal import build_client
+from bitrix24_scrum_mcp.team import consent
 from bitrix24_scrum_mcp.team.audit import AuditSink, JsonlAudit, RedisAudit
 from bitrix24_scrum_mcp.team.calls import PersonSlots, TeamCalls
 from bitrix24_scrum_mcp.team.pacing import PortalPacers
@@ -106,7 +107,11 @@ def _parts(settings: Settings, team: TeamSettings, state: State, pacers: PortalP
         provider = SignInServer(team.sign_in, vault, http)
         people: People = SignedInPeople(team.sign_in, vault, http, pacers, settings.network)
         parts = _Parts(people, audit, _sign_in_auth(team.sign_in, provider))
-        parts.routes.append(Route("/oauth/callback", provider.callback, methods=["GET"]))
+        parts.routes += [
+            Route("/oauth/callback", provider.callback, methods=["GET"]),
+            Route(consent.PATH, provider.consent_page, methods=["GET"]),
+            Route(consent.PATH, provider.consent_answer, methods=["POST"]),
+        ]
         parts.closing.append(http)
         return parts
     if team.tokens_file is not None:

@@ -5,8 +5,9 @@ The SDK's `mcp.server.auth` serves the routes (metadata, `/register`, `/authoriz
 `/token`, `/revoke`) and checks what OAuth 2.1 requires (PKCE S256, redirect URIs, client
 authentication, code expiry, scopes); this provider keeps the records:
 
-1. `/authorize`: the MCP client's request is parked under a random `state` for 10 minutes and
-   the browser goes to the portal's `/oauth/authorize/` (`portal_oauth.authorize_url`).
+1. `/authorize`: the MCP client's request is parked under a random `state` for 10 minutes;
+   the browser goes to the consent page (`consent`), where the person allows this assistant,
+   and then to the portal's `/oauth/authorize/` (`portal_oauth.authorize_url`).
 2. `/oauth/callback` (ours): the portal sends the browser back with its code; the server
    trades it for the person's Bitrix24 pair, seals that in the vault under
    `person:<user id>@<portal host>`, and sends the browser to the MCP client with a code of
@@ -26,7 +27,7 @@ import logging
 import secrets
 import time
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import httpx2
 from mcp.server.auth.provider import (
@@ -43,7 +44,7 @@ from pydantic import AnyHttpUrl, ValidationError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from bitrix24_scrum_mcp.team import portal_oauth
+from bitrix24_scrum_mcp.team import consent, portal_oauth
 from bitrix24_scrum_mcp.team.person_tokens import SIGNED_IN_TTL_S, person_key
 from bitrix24_scrum_mcp.team.portal_oauth import PortalGrantError
 from bitrix24_scrum_mcp.team.settings import SignIn
@@ -57,6 +58,7 @@ CODE_TTL_S = 300
 REFRESH_TTL_S = 30 * 86400
 CLIENT_TTL_S = 90 * 86400
 NO_STORE = {"Cache-Control": "no-store"}
+STALE = "This sign-in link has expired or was already used. Start again from your assistant."
 
 
 class GrantAccessToken(AccessToken):
@@ -107,20 +109,54 @@ class SignInServer:
                 "invalid_target", f"this server issues tokens for {self.sign_in.mcp_url} only"
             )
         state = secrets.token_urlsafe(32)
-        record = {"client_id": client.client_id, "params": params.model_dump(mode="json")}
+        record = {
+            "client_id": client.client_id,
+            "client_name": client.client_name or "",
+            "params": params.model_dump(mode="json"),
+            "consent": consent.new_token(),
+        }
         await self.vault.put(f"mcp:pending:{state}", record, PENDING_TTL_S)
-        return portal_oauth.authorize_url(self.sign_in, state)
+        return f"{self.sign_in.public_url}{consent.PATH}?{urlencode({'state': state})}"
+
+    async def consent_page(self, request: Request) -> Response:
+        """GET: ask the person whether this assistant may act as them."""
+        state = request.query_params.get("state", "")
+        pending = await self.vault.get(f"mcp:pending:{state}")
+        if pending is None:
+            return consent.refused(STALE)
+        return consent.page(
+            state=state,
+            token=str(pending["consent"]),
+            client_name=str(pending.get("client_name", "")),
+            redirect_uri=str(pending["params"]["redirect_uri"]),
+            portal=self.sign_in.portal,
+            secure=self.sign_in.public_url.startswith("https://"),
+        )
+
+    async def consent_answer(self, request: Request) -> Response:
+        """POST: the person's click; Allow goes on to the portal's sign-in page."""
+        answer = await consent.decision(request)
+        if answer is None:
+            return consent.refused("This form did not come from the sign-in page; start again.")
+        state, token, choice = answer
+        key = f"mcp:pending:{state}"
+        pending = await self.vault.get(key)
+        if pending is None:
+            return consent.refused(STALE)
+        if not secrets.compare_digest(token, str(pending["consent"])):
+            return consent.refused("This form did not come from the sign-in page; start again.")
+        if choice != "allow":
+            await self.vault.delete(key)
+            params = AuthorizationParams.model_validate(pending["params"])
+            return _redirect(str(params.redirect_uri), error="access_denied", state=params.state)
+        return consent.go(portal_oauth.authorize_url(self.sign_in, state))
 
     async def callback(self, request: Request) -> Response:
         """The portal sends the person's browser here after they signed in (or declined)."""
         query = request.query_params
         pending = await self.vault.take(f"mcp:pending:{query.get('state', '')}")
         if pending is None:
-            return _page(
-                "This sign-in link has expired or was already used. "
-                "Start again from your assistant.",
-                400,
-            )
+            return _page(STALE, 400)
         client_id = str(pending["client_id"])
         params = AuthorizationParams.model_validate(pending["params"])
         back = str(params.redirect_uri)

@@ -184,4 +184,7 @@ class TokensFileVerifier:
         member = self.tokens.member(token)
         if member is None:
             return None
-        return AccessToken(token=token, client_id="tokens-file", scopes=[], subject=member.name)
+        # client_id is what the SDK (and a fair share keyed by it) sees as the principal
+        return AccessToken(
+            token=token, client_id=f"person:{member.name}", scopes=[], subject=member.name
+        )

@@ -3,6 +3,7 @@ MCP clients (the SDK's `OAuthClientProvider`), with a headless browser in betwee
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 from collections.abc import AsyncIterator, Iterator, Mapping
@@ -144,7 +145,9 @@ class Browser:
 
     user_id: int
     deny: bool = False
+    refuse_consent: bool = False
     sign_ins: int = 0
+    consent_pages: list[str] = field(default_factory=list[str])
     hops: list[str] = field(default_factory=list[str])
     result: AuthorizationCodeResult | None = None
 
@@ -166,12 +169,23 @@ class Browser:
                     url += "&" + urlencode(choice)
                 response = await http.get(url, follow_redirects=False)
                 self.hops.append(f"{urlsplit(url).path} {response.status_code}")
+                if urlsplit(url).path == "/oauth/consent" and response.status_code == 200:
+                    response = await self.consent(http, url, response.text)
                 if response.status_code not in (302, 303, 307):
                     raise RuntimeError(
                         f"sign-in stopped at {url}: {response.status_code} {response.text[:300]}"
                     )
                 url = response.headers["location"]
         raise RuntimeError(f"too many redirects: {self.hops}")
+
+    async def consent(self, http: httpx2.AsyncClient, url: str, page: str) -> httpx2.Response:
+        """The person reads the consent page and clicks Allow (or Deny)."""
+        self.consent_pages.append(page)
+        fields = dict(re.findall(r'name="(state|token)" value="([^"]*)"', page))
+        fields["decision"] = "deny" if self.refuse_consent else "allow"
+        answer = await http.post(url.split("?", 1)[0], data=fields, follow_redirects=False)
+        self.hops.append(f"/oauth/consent POST {answer.status_code}")
+        return answer
 
     async def callback_handler(self) -> AuthorizationCodeResult:
         assert self.result is not None

@@ -372,3 +372,63 @@ async def test_no_token_code_or_secret_reaches_the_log(
     secrets_ |= {dmitry.storage.tokens.access_token, dmitry.storage.tokens.refresh_token or ""}
     leaked = [s for s in secrets_ if s and s in text]
     assert leaked == []
+
+
+async def test_the_person_is_asked_before_an_assistant_may_act_as_them(
+    server: SignInServer, dmitry: Person
+) -> None:
+    await dmitry.call("user_current")
+    page = dmitry.browser.consent_pages[0]
+    assert "assistant of user 2" in page and "http://127.0.0.1:1" in page
+    assert dmitry.browser.hops[:3] == [
+        "/authorize 302",
+        "/oauth/consent 200",
+        "/oauth/consent POST 303",
+    ]
+
+
+async def test_denying_on_the_consent_page_sends_access_denied_back(server: SignInServer) -> None:
+    person = Person(server.mcp_url, Browser(DEMO_DEVELOPER_ID, refuse_consent=True))
+    try:
+        with pytest.raises(BaseException) as failure:
+            await person.call("user_current")
+    finally:
+        await person.aclose()
+    assert failure.group_contains(PermissionError, match="access_denied")
+    assert not any("/oauth/authorize/" in hop for hop in person.browser.hops)  # never sent on
+
+
+async def test_a_consent_forged_by_another_site_is_refused_and_the_page_cannot_be_framed(
+    server: SignInServer,
+) -> None:
+    """Another site can make a browser POST the form, but not carry the page's cookie."""
+    from urllib.parse import parse_qs, urlsplit
+
+    async with httpx2.AsyncClient(timeout=10) as http:
+        registered = await http.post(
+            f"{server.base}/register",
+            json={"redirect_uris": ["http://127.0.0.1:1/callback"], "client_name": "evil"},
+        )
+        client_id = registered.json()["client_id"]
+        authorize = await http.get(
+            f"{server.base}/authorize",
+            params={
+                "response_type": "code",
+                "client_id": client_id,
+                "redirect_uri": "http://127.0.0.1:1/callback",
+                "code_challenge": "x" * 43,
+                "code_challenge_method": "S256",
+                "state": "s",
+            },
+        )
+        consent_url = authorize.headers["location"]
+        page = await http.get(consent_url)
+    assert page.headers["x-frame-options"] == "DENY" and "evil" in page.text
+    state = parse_qs(urlsplit(consent_url).query)["state"][0]
+    token = page.text.split('name="token" value="', 1)[1].split('"', 1)[0]
+    async with httpx2.AsyncClient(timeout=10) as elsewhere:  # no cookie of the page
+        forged = await elsewhere.post(
+            f"{server.base}/oauth/consent",
+            data={"state": state, "token": token, "decision": "allow"},
+        )
+    assert forged.status_code == 400 and "location" not in forged.headers
