@@ -141,6 +141,30 @@ def records_for(
     ]
 
 
+def records_for_abandoned(
+    spec: ToolSpec, arguments: Mapping[str, Any] | None, specs: Mapping[str, ToolSpec]
+) -> list[Record]:
+    """A call stopped before its answer (its client left): each write it holds may or may
+    not have reached the portal, so each gets an `unknown` record."""
+    arguments = arguments or {}
+    calls: list[tuple[ToolSpec | None, Mapping[str, Any]]] = [(spec, arguments)]
+    if spec.method == "batch":
+        raw = cast(list[object], arguments.get("calls") or [])
+        calls = [(specs.get(str(_mapping(c).get("tool"))), _mapping(c)) for c in raw]
+        calls = [(s, _mapping(c.get("arguments"))) for s, c in calls]
+    return [
+        {
+            "tool": inner.name,
+            "method": inner.method,
+            "ids": touched_ids(inner_args, None),
+            "outcome": "unknown",
+            "error": "CLIENT_GONE",
+        }
+        for inner, inner_args in calls
+        if inner is not None and not inner.read_only
+    ]
+
+
 def stamp(
     record: Record, *, person: str, user_id: int | None, portal: str, request_id: str
 ) -> Record:

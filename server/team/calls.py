@@ -24,8 +24,14 @@ from mcp.types import CallToolResult
 
 from bitrix24_scrum_mcp.dispatch import Dispatcher
 from bitrix24_scrum_mcp.errors import AuthError, Bitrix24Error
-from bitrix24_scrum_mcp.team.audit import AuditSink, records_for, stamp
-from bitrix24_scrum_mcp.team.people import People
+from bitrix24_scrum_mcp.team.audit import (
+    AuditSink,
+    Record,
+    records_for,
+    records_for_abandoned,
+    stamp,
+)
+from bitrix24_scrum_mcp.team.people import Caller, People
 from bitrix24_scrum_mcp.team.person_tokens import PersonTokens
 from bitrix24_scrum_mcp.tools.runner import Progress
 
@@ -147,20 +153,36 @@ class TeamCalls:
             )
         except TooManyCallsError as exc:
             return dispatcher.failure(name, exc)
+        except anyio.get_cancelled_exc_class():
+            # The client left mid-call: a write may have gone out, so it is audited anyway.
+            with anyio.CancelScope(shield=True):
+                spec = dispatcher.specs.get(name)
+                if spec is not None:
+                    records = records_for_abandoned(spec, arguments, dispatcher.specs)
+                    await self._audit(ctx, caller, records)
+            raise
         if _refused_token(result) and isinstance(caller.client.tokens, PersonTokens):
             result = await _after_refusal(caller.client.tokens, result, dispatcher, name)
-        if self.audit is not None:
-            rid = request_id(ctx)
-            for record in records_for(dispatcher.specs[name], arguments, result, dispatcher.specs):
-                stamped = stamp(
-                    record,
-                    person=caller.person,
-                    user_id=caller.user_id,
-                    portal=caller.portal,
-                    request_id=rid,
-                )
-                await self.audit.write(stamped)
+        await self._audit(
+            ctx, caller, records_for(dispatcher.specs[name], arguments, result, dispatcher.specs)
+        )
         return result
+
+    async def _audit(
+        self, ctx: ServerRequestContext[Any], caller: Caller, records: list[Record]
+    ) -> None:
+        if self.audit is None:
+            return
+        rid = request_id(ctx)
+        for record in records:
+            stamped = stamp(
+                record,
+                person=caller.person,
+                user_id=caller.user_id,
+                portal=caller.portal,
+                request_id=rid,
+            )
+            await self.audit.write(stamped)
 
 
 # Only reached when a request got past authentication without a token (a bug): the
