@@ -33,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bitrix24_scrum_mcp.config import Webhook
 from bitrix24_scrum_mcp.env import ConfigError
+from bitrix24_scrum_mcp.redact import REDACTOR
 from bitrix24_scrum_mcp.team.vault import digest
 
 logger = logging.getLogger(__name__)
@@ -129,6 +130,7 @@ def read_members(path: Path) -> dict[str, Member]:
                 f"{where}: {exc}".replace("BITRIX24_WEBHOOK_URL", "webhook")
             ) from None
         names.add(entry.name)
+        REDACTOR.add(entry.token)  # never shown, wherever it might turn up
         members[key] = Member(entry.name, webhook)
     return members
 

@@ -32,6 +32,7 @@ from bitrix24_scrum_mcp.http_app import HttpSettings, build_http_app
 from bitrix24_scrum_mcp.sandbox import (
     DEMO_APP_CLIENT_ID,
     DEMO_APP_CLIENT_SECRET,
+    FaultConfig,
     Portal,
     create_app,
 )
@@ -99,9 +100,11 @@ def team_app(env: Mapping[str, str]) -> Any:
 
 
 @contextmanager
-def sandbox_portal(portal: Portal | None = None) -> Iterator[tuple[Portal, str]]:
+def sandbox_portal(
+    portal: Portal | None = None, faults: FaultConfig | None = None
+) -> Iterator[tuple[Portal, str]]:
     portal = portal or Portal(seed=True)
-    with serving(create_app(portal)) as port:
+    with serving(create_app(portal, faults=faults)) as port:
         yield portal, f"http://127.0.0.1:{port}"
 
 
