@@ -1,7 +1,9 @@
 """Command line: `serve` (default), `demo`, `sandbox`, `doctor`.
 
 Heavy imports happen inside the subcommand that needs them, so `serve` over stdio starts
-without loading uvicorn, the sandbox or the demo client.
+without loading uvicorn, the sandbox or the demo client. Every setting is read before
+anything starts; one that cannot be read ends the command with exit 2 and a message that
+names it (`doctor` reports it instead).
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ import sys
 from collections.abc import Sequence
 
 from bitrix24_scrum_mcp import __version__
-from bitrix24_scrum_mcp.config import ConfigError, Settings
+from bitrix24_scrum_mcp.config import LOG_LEVELS, Flags, Settings, log_level
+from bitrix24_scrum_mcp.env import ConfigError
+from bitrix24_scrum_mcp.redact import REDACTOR, configure_logging
 
 COMMANDS = ("serve", "demo", "sandbox", "doctor")
 
@@ -22,7 +26,6 @@ def _portal_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--sandbox",
         action="store_true",
-        default=None,
         help="use the embedded sandbox portal instead of a real one (env BITRIX24_SANDBOX=1)",
     )
     group.add_argument(
@@ -38,12 +41,11 @@ def _portal_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--read-only",
         action="store_true",
-        default=None,
         help="offer only tools that change nothing (env BITRIX24_READ_ONLY=1)",
     )
     group.add_argument(
         "--log-level",
-        choices=("DEBUG", "INFO", "WARNING", "ERROR"),
+        choices=LOG_LEVELS,
         type=str.upper,
         help="log level for stderr (env BITRIX24_LOG_LEVEL; default WARNING)",
     )
@@ -67,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser(
         "demo", help="run a sprint-planning session against the sandbox and print it"
     )
-    demo.add_argument("--log-level", type=str.upper, default=None, help=argparse.SUPPRESS)
+    demo.add_argument("--log-level", type=str.upper, choices=LOG_LEVELS, help=argparse.SUPPRESS)
 
     sandbox = commands.add_parser("sandbox", help="serve the sandbox portal over loopback HTTP")
     sandbox.add_argument("--host", default="127.0.0.1", help="loopback address to bind")
@@ -79,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="emulate the portal's request limit, e.g. 2/50 (default: off)",
     )
     sandbox.add_argument("--latency-ms", type=float, default=0.0, help="added delay per request")
-    sandbox.add_argument("--log-level", type=str.upper, default=None, help=argparse.SUPPRESS)
+    sandbox.add_argument("--log-level", type=str.upper, choices=LOG_LEVELS, help=argparse.SUPPRESS)
 
     doctor = commands.add_parser(
         "doctor", help="check configuration, connectivity and the 'task' scope"
@@ -88,14 +90,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _settings(args: argparse.Namespace) -> Settings:
-    return Settings.from_env(
-        os.environ,
-        sandbox=getattr(args, "sandbox", None),
-        sandbox_db=getattr(args, "sandbox_db", None),
-        toolsets=getattr(args, "toolsets", None),
-        read_only=getattr(args, "read_only", None),
-        log_level=getattr(args, "log_level", None),
+def _flags(args: argparse.Namespace) -> Flags:
+    return Flags(
+        sandbox=args.sandbox,
+        sandbox_db=args.sandbox_db,
+        toolsets=args.toolsets,
+        read_only=args.read_only,
+        log_level=args.log_level,
     )
 
 
@@ -104,28 +105,50 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
         argv.insert(0, "serve")
     args = build_parser().parse_args(argv)
-    from bitrix24_scrum_mcp.redact import configure_logging
-
     try:
-        settings = _settings(args)
-        configure_logging(settings.log_level)
-        if args.command == "serve":
-            from bitrix24_scrum_mcp.transports import serve
-
-            return serve(settings, transport=args.transport, host=args.host, port=args.port)
-        if args.command == "demo":
-            from bitrix24_scrum_mcp.demo import run_demo
-
-            return run_demo()
-        if args.command == "sandbox":
-            from bitrix24_scrum_mcp.sandbox_cmd import run_sandbox
-
-            return run_sandbox(args)
-        from bitrix24_scrum_mcp.doctor import run_doctor
-
-        return run_doctor(settings)
+        return _run(args)
     except ConfigError as exc:
-        print(f"bitrix24-scrum-mcp: {exc}", file=sys.stderr)
+        print(f"bitrix24-scrum-mcp: {REDACTOR.scrub(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "serve":
+        return _serve(args)
+    if args.command == "doctor":
+        return _doctor(args)
+    configure_logging(args.log_level or log_level(os.environ))
+    if args.command == "demo":
+        from bitrix24_scrum_mcp.demo import run_demo
+
+        return run_demo()
+    from bitrix24_scrum_mcp.sandbox_cmd import run_sandbox
+
+    return run_sandbox(args)
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from bitrix24_scrum_mcp.doctor import run_doctor
+
+    try:
+        level = args.log_level or log_level(os.environ)
+    except ConfigError:
+        level = "WARNING"  # doctor reports the unreadable value with everything else
+    configure_logging(level)
+    return run_doctor(os.environ, _flags(args))
+
+
+def _serve(args: argparse.Namespace) -> int:
+    settings = Settings.from_env(os.environ, _flags(args))
+    if args.transport == "stdio":
+        configure_logging(settings.log_level)
+        from bitrix24_scrum_mcp.stdio import serve_stdio
+
+        return serve_stdio(settings)
+    from bitrix24_scrum_mcp.http_app import HttpSettings, serve_http
+
+    http = HttpSettings.from_env(os.environ, host=args.host, port=args.port)
+    configure_logging(settings.log_level)
+    return serve_http(settings, http)

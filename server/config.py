@@ -1,40 +1,50 @@
-"""Configuration from the environment (flags mirror it), checked once at start-up.
+"""Configuration from the environment (flags mirror it), read and checked once at start-up.
 
-A portal URL that could leak or mislead (credentials in it, plain HTTP to a remote host,
-a path that is not a documented webhook form) is refused here with a message that says
-what to set, before any request is made. Secrets are held as `Secret`, whose repr is
-masked, and registered with the redactor so they never reach a log line.
+`Settings.from_env` either returns settings the server can run with, or raises `ConfigError`
+with a message that names the variable (or flag) to fix and what it must look like. A
+`Settings` always has a portal, a webhook, OAuth tokens or the embedded sandbox, so nothing
+later asks whether one is configured.
+
+A portal URL that could leak or mislead (credentials in it, plain HTTP to a remote host, a
+path that is not a documented webhook form) is refused here, before any request is made.
+Secrets are held as `Secret`, whose repr is masked, and registered with the redactor so they
+never reach a log line. A value that cannot be read is echoed in the message only when its
+variable holds no secret (a webhook URL carries its code, so it never is).
 """
 
 from __future__ import annotations
 
 import ipaddress
-import math
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Annotated, Literal, TypeAlias, get_args
+from urllib.parse import SplitResult, urlsplit
 
+from pydantic import BeforeValidator, Field, TypeAdapter, ValidationError
+from pydantic.dataclasses import dataclass as validated_dataclass
+
+from bitrix24_scrum_mcp.env import ConfigError, Env, parse_rate_limit, shown
 from bitrix24_scrum_mcp.redact import REDACTOR
 
+if TYPE_CHECKING:
+    from bitrix24_scrum_mcp.tools.spec import ToolSpec
+
 WEBHOOK_PATH = re.compile(r"^/rest/(?P<user>[1-9][0-9]*)/(?P<code>[A-Za-z0-9_]{1,64})/?$")
+WEBHOOK_SHAPE = "https://<portal>/rest/<user_id>/<code>/"
 DEFAULT_OAUTH_SERVER = "https://oauth.bitrix.info"
+DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024  # the SDK's default for a streamable HTTP body
+LogLevel: TypeAlias = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+LOG_LEVELS: tuple[LogLevel, ...] = get_args(LogLevel)
 
-Getter = Callable[[str], "str | None"]
-"""Reads one environment variable, blank counting as unset."""
-
-SETUP_HELP = """\
+SETUP_HELP = f"""\
 No Bitrix24 portal is configured. Set one of:
-  BITRIX24_WEBHOOK_URL=https://<portal>/rest/<user_id>/<code>/   (incoming webhook with the
+  BITRIX24_WEBHOOK_URL={WEBHOOK_SHAPE}   (incoming webhook with the
                                                                   'task' scope)
   BITRIX24_PORTAL_URL=https://<portal> and BITRIX24_ACCESS_TOKEN=...   (OAuth; add
       BITRIX24_REFRESH_TOKEN, BITRIX24_CLIENT_ID and BITRIX24_CLIENT_SECRET to refresh it)
 or run with --sandbox to use the embedded demo portal."""
-
-
-class ConfigError(ValueError):
-    """The configuration cannot work; the message says what to change."""
 
 
 class Secret:
@@ -61,6 +71,14 @@ class Secret:
         return hash(self._value)
 
 
+def _upper(value: object) -> object:
+    return value.upper() if isinstance(value, str) else value
+
+
+_LOG_LEVEL: TypeAdapter[LogLevel] = TypeAdapter(Annotated[LogLevel, BeforeValidator(_upper)])
+_MESSAGE_BYTES = TypeAdapter(Annotated[int, Field(ge=1024)])
+
+
 def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -70,9 +88,25 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def _check_origin(url: str, what: str) -> tuple[str, str]:
+def _split_url(url: str, what: str, shape: str) -> SplitResult:
+    """`urlsplit`, with the port read too, so a URL the client could not use fails here.
+
+    The library's own message is not passed on: it may quote the part that holds a secret.
+    """
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # ValueError for a port that is not a number in 0-65535
+    except ValueError:
+        raise ConfigError(
+            f"{what} is not a valid URL (check the host name, the port and the brackets "
+            f"around an IPv6 address); it must look like {shape}"
+        ) from None
+    return parts
+
+
+def _check_origin(url: str, what: str, shape: str) -> tuple[str, str]:
     """Validate scheme, host and credentials of a portal URL; return (scheme, netloc)."""
-    parts = urlsplit(url)
+    parts = _split_url(url, what, shape)
     if parts.scheme not in ("https", "http"):
         raise ConfigError(f"{what} must start with https:// (got scheme {parts.scheme!r})")
     if parts.username or parts.password:
@@ -80,6 +114,10 @@ def _check_origin(url: str, what: str) -> tuple[str, str]:
     host = parts.hostname or ""
     if not host:
         raise ConfigError(f"{what} has no host name")
+    if not (re.fullmatch(r"[\w.-]+", host) or ":" in host):  # ':' only in a bracketed IPv6
+        raise ConfigError(
+            f"{what} has characters a host name cannot have; it must look like {shape}"
+        )
     if parts.scheme == "http" and not is_loopback(host):
         raise ConfigError(f"{what} must use https:// (plain http is allowed only for loopback)")
     if parts.query or parts.fragment:
@@ -105,15 +143,13 @@ class Webhook:
 
     @classmethod
     def parse(cls, url: str) -> Webhook:
-        parts = urlsplit(url.strip())
-        match = WEBHOOK_PATH.match(parts.path)
+        url = url.strip()
+        match = WEBHOOK_PATH.match(_split_url(url, "BITRIX24_WEBHOOK_URL", WEBHOOK_SHAPE).path)
         if match:
             REDACTOR.add(match["code"])  # before any error below can echo the URL
-        scheme, netloc = _check_origin(url.strip(), "BITRIX24_WEBHOOK_URL")
+        scheme, netloc = _check_origin(url, "BITRIX24_WEBHOOK_URL", WEBHOOK_SHAPE)
         if not match:
-            raise ConfigError(
-                "BITRIX24_WEBHOOK_URL must look like https://<portal>/rest/<user_id>/<code>/"
-            )
+            raise ConfigError(f"BITRIX24_WEBHOOK_URL must look like {WEBHOOK_SHAPE}")
         return cls(f"{scheme}://{netloc}", int(match["user"]), Secret(match["code"]))
 
 
@@ -139,61 +175,96 @@ class OAuth:
 
 
 @dataclass(frozen=True, slots=True)
+class Sandbox:
+    """The embedded demo portal (`--sandbox`): the emulator runs in-process, no network."""
+
+    db_path: str | None = None  # None: in memory, gone when the server stops
+
+    @property
+    def display(self) -> str:
+        return "sandbox (embedded)" + (f", state in {self.db_path}" if self.db_path else "")
+
+
+Portal: TypeAlias = Webhook | OAuth | Sandbox
+"""Where calls go. A person's identity on a team server will be one of these, too."""
+
+
+@validated_dataclass(frozen=True, slots=True)
 class Limits:
-    """Pacing, retry and timeout settings (docs: 2 req/s drain, block above 50)."""
+    """Pacing, retry and timeout settings (docs: 2 req/s drain, block above 50).
 
-    rate_per_s: float = 2.0
-    burst: int = 50
-    max_retries: int = 4
-    backoff_s: float = 0.5
-    connect_timeout_s: float = 10.0
-    read_timeout_s: float = 65.0  # docs: the cloud cuts a request off at 60 s
-    total_timeout_s: float = 120.0
-    max_response_bytes: int = 16 * 1024 * 1024
+    pydantic checks the bounds, for a value from the environment and from code alike.
+    """
 
-    def __post_init__(self) -> None:
-        for name in ("rate_per_s", "backoff_s"):
-            value = getattr(self, name)
-            if not (math.isfinite(value) and value >= 0):
-                raise ConfigError(f"{name} must be a finite number >= 0 (got {value!r})")
-        for name in ("connect_timeout_s", "read_timeout_s", "total_timeout_s"):
-            value = getattr(self, name)
-            if not (math.isfinite(value) and value > 0):
-                raise ConfigError(f"timeout {name} must be a finite number > 0 (got {value!r})")
-        if self.burst < 0 or self.max_retries < 0 or self.max_retries > 20:
-            raise ConfigError("burst must be >= 0 and max_retries between 0 and 20")
-        if self.max_response_bytes < 1024:
-            raise ConfigError("max_response_bytes must be at least 1024")
+    rate_per_s: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 2.0
+    burst: Annotated[int, Field(ge=0)] = 50
+    max_retries: Annotated[int, Field(ge=0, le=20)] = 4
+    backoff_s: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 0.5
+    connect_timeout_s: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 10.0
+    # docs: the cloud cuts a request off at 60 s
+    read_timeout_s: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 65.0
+    total_timeout_s: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 120.0
+    max_response_bytes: Annotated[int, Field(ge=1024)] = 16 * 1024 * 1024
+
+
+LIMIT_VARIABLES: dict[str, str] = {
+    "rate_per_s": "BITRIX24_RATE_LIMIT",
+    "burst": "BITRIX24_RATE_LIMIT",
+    "max_retries": "BITRIX24_MAX_RETRIES",
+    "backoff_s": "BITRIX24_BACKOFF",
+    "connect_timeout_s": "BITRIX24_TIMEOUT_CONNECT",
+    "read_timeout_s": "BITRIX24_TIMEOUT_READ",
+    "total_timeout_s": "BITRIX24_TIMEOUT_TOTAL",
+    "max_response_bytes": "BITRIX24_MAX_RESPONSE_BYTES",
+}
+"""The variable each `Limits` field is read from."""
+_LIMITS = TypeAdapter(Limits)
+
+
+@dataclass(frozen=True, slots=True)
+class Flags:
+    """Command-line flags; each one, when given, overrides the variable it mirrors."""
+
+    sandbox: bool = False  # BITRIX24_SANDBOX
+    sandbox_db: str | None = None  # BITRIX24_SANDBOX_DB
+    toolsets: str | None = None  # BITRIX24_TOOLSETS
+    read_only: bool = False  # BITRIX24_READ_ONLY
+    log_level: LogLevel | None = None  # BITRIX24_LOG_LEVEL
 
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """Everything the server needs to start; built once by `from_env`."""
+    """Everything the server needs to start; built once by `from_env`.
 
-    portal: Webhook | OAuth | None = None
-    sandbox: bool = False
-    sandbox_db: str | None = None
+    Raises:
+        ConfigError: toolsets that do not exist.
+    """
+
+    portal: Portal
     limits: Limits = field(default_factory=Limits)
     toolsets: frozenset[str] | None = None
     read_only: bool = False
-    log_level: str = "WARNING"
+    log_level: LogLevel = "WARNING"
+    max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
 
-    def require_portal(self) -> None:
-        if self.portal is None and not self.sandbox:
-            raise ConfigError(SETUP_HELP)
+    def __post_init__(self) -> None:
+        self.tools()  # unknown toolsets fail here, at start-up
+
+    def tools(self) -> tuple[ToolSpec, ...]:
+        """The spec rows to offer: the chosen toolsets, only reads in read-only mode."""
+        from bitrix24_scrum_mcp.tools import UnknownToolsetError, select
+
+        try:
+            return select(self.toolsets, read_only=self.read_only)
+        except UnknownToolsetError as exc:
+            raise ConfigError(f"BITRIX24_TOOLSETS (--toolsets): {exc}") from None
 
     def redacted(self) -> dict[str, str]:
         """The configuration as `doctor` shows it: no secret in it."""
-        portal = (
-            "sandbox (embedded)" if self.sandbox else (self.portal.display if self.portal else "-")
-        )
+        auth = {Webhook: "webhook", OAuth: "oauth", Sandbox: "sandbox"}[type(self.portal)]
         shown = {
-            "portal": portal,
-            "auth": "webhook"
-            if isinstance(self.portal, Webhook)
-            else "oauth"
-            if self.portal
-            else "-",
+            "portal": self.portal.display,
+            "auth": auth,
             "toolsets": ",".join(sorted(self.toolsets)) if self.toolsets else "all",
             "read_only": str(self.read_only).lower(),
             "rate": f"{self.limits.rate_per_s}/s, burst {self.limits.burst}",
@@ -205,99 +276,95 @@ class Settings:
         return shown
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str], **overrides: object) -> Settings:
-        """Read `BITRIX24_*` variables; keyword overrides come from command-line flags."""
+    def from_env(cls, environ: Mapping[str, str], flags: Flags | None = None) -> Settings:
+        """Read the `BITRIX24_*` and `MCP_*` variables; `flags` come from the command line.
 
-        def get(name: str) -> str | None:
-            value = env.get(name, "").strip()
-            return value or None
-
-        portal: Webhook | OAuth | None = None
-        if webhook := get("BITRIX24_WEBHOOK_URL"):
-            portal = Webhook.parse(webhook)
-        elif portal_url := get("BITRIX24_PORTAL_URL"):
-            portal = _oauth_from_env(portal_url, get)
-        settings = cls(
-            portal=portal,
-            sandbox=_flag(get("BITRIX24_SANDBOX")),
-            sandbox_db=get("BITRIX24_SANDBOX_DB"),
-            limits=_limits_from_env(get),
-            toolsets=_toolsets(get("BITRIX24_TOOLSETS")),
-            read_only=_flag(get("BITRIX24_READ_ONLY")),
-            log_level=(get("BITRIX24_LOG_LEVEL") or "WARNING").upper(),
+        Raises:
+            ConfigError: no portal, or a value that cannot be read; the message names it.
+        """
+        flags = flags or Flags()
+        env = Env(environ)
+        toolsets = flags.toolsets if flags.toolsets is not None else env.text("BITRIX24_TOOLSETS")
+        return cls(
+            portal=_portal(env, flags),
+            limits=_limits(env),
+            toolsets=_toolsets(toolsets),
+            read_only=flags.read_only or env.flag("BITRIX24_READ_ONLY"),
+            log_level=flags.log_level or log_level(environ),
+            max_message_bytes=env.parse(
+                "MCP_MAX_MESSAGE_BYTES", _MESSAGE_BYTES, "a number of bytes, at least 1024"
+            )
+            or DEFAULT_MAX_MESSAGE_BYTES,
         )
-        values = {k: v for k, v in overrides.items() if v is not None}
-        if isinstance(values.get("toolsets"), str):
-            values["toolsets"] = _toolsets(str(values["toolsets"]))
-        return _replace(settings, values)
 
 
-def _replace(settings: Settings, values: dict[str, object]) -> Settings:
-    return replace(settings, **values)  # type: ignore[arg-type]
+def log_level(environ: Mapping[str, str]) -> LogLevel:
+    """`BITRIX24_LOG_LEVEL` (any case), WARNING when unset."""
+    must = f"one of {', '.join(LOG_LEVELS)}"
+    return Env(environ).parse("BITRIX24_LOG_LEVEL", _LOG_LEVEL, must) or "WARNING"
 
 
-def _flag(value: str | None) -> bool:
-    return (value or "").lower() in ("1", "true", "yes", "on")
+def _portal(env: Env, flags: Flags) -> Portal:
+    """The sandbox when asked for, else a webhook, else OAuth tokens; only that one is read."""
+    if flags.sandbox or env.flag("BITRIX24_SANDBOX"):
+        return _sandbox(flags.sandbox_db or env.text("BITRIX24_SANDBOX_DB"))
+    if webhook := env.text("BITRIX24_WEBHOOK_URL"):
+        return Webhook.parse(webhook)
+    if portal_url := env.text("BITRIX24_PORTAL_URL"):
+        return _oauth(env, portal_url)
+    raise ConfigError(SETUP_HELP)
+
+
+def _sandbox(db_path: str | None) -> Sandbox:
+    if db_path and not Path(db_path).expanduser().parent.is_dir():
+        raise ConfigError(
+            f"BITRIX24_SANDBOX_DB (--sandbox-db) is in a folder that does not exist: {db_path}"
+        )
+    return Sandbox(str(Path(db_path).expanduser()) if db_path else None)
+
+
+def _oauth(env: Env, portal_url: str) -> OAuth:
+    access = env.text("BITRIX24_ACCESS_TOKEN")
+    if not access:
+        raise ConfigError("BITRIX24_PORTAL_URL is set but BITRIX24_ACCESS_TOKEN is not")
+    portal_shape = "https://<portal>, e.g. https://x.bitrix24.com"
+    scheme, netloc = _check_origin(portal_url, "BITRIX24_PORTAL_URL", portal_shape)
+    if urlsplit(portal_url).path not in ("", "/", "/rest", "/rest/"):
+        raise ConfigError(f"BITRIX24_PORTAL_URL must be the portal address: {portal_shape}")
+    refresh = env.text("BITRIX24_REFRESH_TOKEN")
+    secret = env.text("BITRIX24_CLIENT_SECRET")
+    oauth_server = env.text("BITRIX24_OAUTH_URL") or DEFAULT_OAUTH_SERVER
+    _check_origin(oauth_server, "BITRIX24_OAUTH_URL", DEFAULT_OAUTH_SERVER)
+    token_file = env.text("BITRIX24_TOKEN_FILE")
+    return OAuth(
+        origin=f"{scheme}://{netloc}",
+        access_token=Secret(access),
+        refresh_token=Secret(refresh) if refresh else None,
+        client_id=env.text("BITRIX24_CLIENT_ID"),
+        client_secret=Secret(secret) if secret else None,
+        oauth_server=oauth_server.rstrip("/"),
+        token_file=Path(token_file).expanduser() if token_file else None,
+    )
 
 
 def _toolsets(value: str | None) -> frozenset[str] | None:
     if not value:
         return None
-    return frozenset(part.strip() for part in value.split(",") if part.strip())
+    return frozenset(part.strip() for part in value.split(",") if part.strip()) or None
 
 
-def _oauth_from_env(portal_url: str, get: Getter) -> OAuth:
-    access = get("BITRIX24_ACCESS_TOKEN")
-    if not access:
-        raise ConfigError("BITRIX24_PORTAL_URL is set but BITRIX24_ACCESS_TOKEN is not")
-    scheme, netloc = _check_origin(portal_url.strip(), "BITRIX24_PORTAL_URL")
-    path = urlsplit(portal_url.strip()).path
-    if path not in ("", "/", "/rest", "/rest/"):
+def _limits(env: Env) -> Limits:
+    """`Limits` from the variables in `LIMIT_VARIABLES`; an error names the variable."""
+    raw = {f: text for f, name in LIMIT_VARIABLES.items() if (text := env.text(name)) is not None}
+    values: dict[str, object] = dict(raw)
+    if rate := env.text("BITRIX24_RATE_LIMIT"):
+        values["rate_per_s"], values["burst"] = parse_rate_limit(rate, "BITRIX24_RATE_LIMIT")
+    try:
+        return _LIMITS.validate_python(values)
+    except ValidationError as exc:
+        first = exc.errors()[0]  # "Input should be greater than 0", and the like
+        name = str(first["loc"][0])
+        must = first["msg"].removeprefix("Input should be ")
         raise ConfigError(
-            "BITRIX24_PORTAL_URL must be the portal address, e.g. https://x.bitrix24.com"
-        )
-    refresh = get("BITRIX24_REFRESH_TOKEN")
-    secret = get("BITRIX24_CLIENT_SECRET")
-    oauth_server = get("BITRIX24_OAUTH_URL") or DEFAULT_OAUTH_SERVER
-    _check_origin(oauth_server, "BITRIX24_OAUTH_URL")
-    token_file = get("BITRIX24_TOKEN_FILE")
-    return OAuth(
-        origin=f"{scheme}://{netloc}",
-        access_token=Secret(access),
-        refresh_token=Secret(refresh) if refresh else None,
-        client_id=get("BITRIX24_CLIENT_ID"),
-        client_secret=Secret(secret) if secret else None,
-        oauth_server=oauth_server.rstrip("/"),
-        token_file=Path(token_file) if token_file else None,
-    )
-
-
-def _limits_from_env(get: Getter) -> Limits:
-    limits = Limits()
-    values: dict[str, float | int] = {}
-    rate = get("BITRIX24_RATE_LIMIT")
-    if rate:
-        try:
-            per_s, _, burst = rate.partition("/")
-            values["rate_per_s"] = float(per_s)
-            if burst:
-                values["burst"] = int(burst)
-        except ValueError:
-            raise ConfigError(
-                "BITRIX24_RATE_LIMIT must look like 2/50 (per second/burst)"
-            ) from None
-    for env_name, attr, kind in (
-        ("BITRIX24_MAX_RETRIES", "max_retries", int),
-        ("BITRIX24_TIMEOUT_CONNECT", "connect_timeout_s", float),
-        ("BITRIX24_TIMEOUT_READ", "read_timeout_s", float),
-        ("BITRIX24_TIMEOUT_TOTAL", "total_timeout_s", float),
-        ("BITRIX24_BACKOFF", "backoff_s", float),
-        ("BITRIX24_MAX_RESPONSE_BYTES", "max_response_bytes", int),
-    ):
-        raw = get(env_name)
-        if raw is not None:
-            try:
-                values[attr] = kind(raw)
-            except ValueError:
-                raise ConfigError(f"{env_name} must be a number (got {raw!r})") from None
-    return replace(limits, **values)  # type: ignore[arg-type]
+            f"{LIMIT_VARIABLES[name]} must be {must} (got {shown(raw[name])})"
+        ) from None

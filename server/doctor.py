@@ -10,17 +10,18 @@ doctor is not an MCP transport, so its report goes to stdout; every line is scru
 
 from __future__ import annotations
 
-import os
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal, TextIO
+from typing import Any, Literal, TextIO, cast
 
 import anyio
 
 from bitrix24_scrum_mcp import __version__
 from bitrix24_scrum_mcp.client import Bitrix24Client
-from bitrix24_scrum_mcp.config import SETUP_HELP, ConfigError, OAuth, Settings
+from bitrix24_scrum_mcp.config import Flags, OAuth, Sandbox, Settings
+from bitrix24_scrum_mcp.env import ConfigError
 from bitrix24_scrum_mcp.errors import (
     AuthError,
     BadResponseError,
@@ -59,7 +60,7 @@ class Check:
 @dataclass
 class Report:
     config: dict[str, str]
-    checks: list[Check] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list[Check])
 
     @property
     def ok(self) -> bool:
@@ -71,9 +72,10 @@ class Report:
         return check
 
     def render(self) -> str:
-        width = max(len(k) for k in self.config)
+        width = max((len(k) for k in self.config), default=0)
         lines = [f"bitrix24-scrum-mcp {__version__} doctor", "", "Configuration (secrets hidden):"]
         lines += [f"  {key.ljust(width)}  {value}" for key, value in self.config.items()]
+        lines += [] if self.config else ["  cannot be read (see below)"]
         lines += ["", "Checks:"]
         for check in self.checks:
             lines.append(f"  [{check.status.upper():>4}] {check.name}: {check.detail}")
@@ -91,17 +93,16 @@ class Report:
         return REDACTOR.scrub("\n".join(lines)) + "\n"
 
 
-def _config(settings: Settings) -> dict[str, str]:
+def _config(settings: Settings, environ: Mapping[str, str]) -> dict[str, str]:
     shown = settings.redacted()
     shown["log_level"] = settings.log_level
-    shown["http_token"] = "set" if os.environ.get("MCP_HTTP_TOKEN", "").strip() else "not set"
+    shown["http_token"] = "set" if environ.get("MCP_HTTP_TOKEN", "").strip() else "not set"
     return shown
 
 
 def _where(settings: Settings) -> str:
-    if settings.sandbox:
+    if isinstance(settings.portal, Sandbox):
         return "the embedded sandbox"
-    assert settings.portal is not None
     return settings.portal.origin
 
 
@@ -177,25 +178,14 @@ async def _timed(client: Bitrix24Client, method: str) -> tuple[Any, float]:
     return answer.result, (time.perf_counter() - start) * 1000
 
 
-async def diagnose(settings: Settings) -> Report:
+async def diagnose(settings: Settings, environ: Mapping[str, str]) -> Report:
     """Run every check; never raises for a portal problem (it becomes a failed check)."""
-    report = Report(_config(settings))
-    try:
-        settings.require_portal()
-    except ConfigError:
-        report.add("portal", "fail", "no portal is configured", SETUP_HELP)
-        return report
-    from bitrix24_scrum_mcp.transports import selected_specs
-
-    try:
-        specs = selected_specs(settings)
-    except ConfigError as exc:
-        report.add("toolsets", "fail", str(exc), "fix BITRIX24_TOOLSETS / --toolsets")
-        return report
+    report = Report(_config(settings, environ))
+    specs = settings.tools()
     report.add("toolsets", "ok", f"{len(specs)} tools offered")
     # One attempt per check: doctor reports problems, it does not wait them out.
-    quick = replace(settings, limits=replace(settings.limits, max_retries=0))
-    async with open_client(quick) as client:
+    quick = replace(settings.limits, max_retries=0)
+    async with open_client(settings.portal, quick) as client:
         await _check_portal(report, client, settings, {s.toolset for s in specs})
     return report
 
@@ -226,7 +216,8 @@ async def _check_portal(
         what, fix = _explain(exc, settings)
         report.add("scope", "fail", f"could not list the granted scopes: {what}", fix)
         return
-    granted = {str(s) for s in granted_raw} if isinstance(granted_raw, list) else set()
+    listed = cast("list[object]", granted_raw) if isinstance(granted_raw, list) else []
+    granted = {str(s) for s in listed}
     shown = ", ".join(sorted(granted)) or "none"
     if "task" not in granted:
         report.add(
@@ -264,9 +255,21 @@ async def _check_portal(
     report.add("scrum api", "ok", f"{SCRUM_PROBE} answered")
 
 
-def run_doctor(settings: Settings, out: TextIO | None = None) -> int:
-    """Print the report; 0 when every check passed, 1 otherwise."""
-    report = anyio.run(diagnose, settings)
+def run_doctor(
+    environ: Mapping[str, str], flags: Flags | None = None, out: TextIO | None = None
+) -> int:
+    """Read the settings, check them, print the report; 0 when every check passed, else 1.
+
+    Settings that cannot be read are a failed check like any other, with the message that
+    `serve` would exit with.
+    """
+    try:
+        settings = Settings.from_env(environ, flags)
+    except ConfigError as exc:
+        report = Report({})
+        report.add("configuration", "fail", "the settings cannot be used", str(exc))
+    else:
+        report = anyio.run(diagnose, settings, environ)
     (out or sys.stdout).write(report.render())
     return 0 if report.ok else 1
 

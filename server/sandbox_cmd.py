@@ -8,22 +8,9 @@ turns on the portal's leaky bucket, `--latency-ms` delays every answer.
 from __future__ import annotations
 
 import argparse
+import math
 
-from bitrix24_scrum_mcp.config import ConfigError
-
-
-def parse_rate_limit(text: str) -> tuple[float, int]:
-    """`"2/50"` -> (2.0 requests drained a second, 50 requests allowed in a burst)."""
-    per_s, sep, burst = text.partition("/")
-    try:
-        rate, threshold = float(per_s), int(burst) if sep else 50
-    except ValueError:
-        raise ConfigError(
-            f"--rate-limit must look like 2/50 (per second/burst), not {text!r}"
-        ) from None
-    if rate <= 0 or threshold <= 0:
-        raise ConfigError("--rate-limit values must be positive, e.g. 2/50")
-    return rate, threshold
+from bitrix24_scrum_mcp.env import ConfigError, parse_rate_limit
 
 
 def run_sandbox(args: argparse.Namespace) -> int:
@@ -36,11 +23,12 @@ def run_sandbox(args: argparse.Namespace) -> int:
 
     faults = FaultConfig()
     if args.rate_limit:
-        faults.rate_limit_drain_per_s, faults.rate_limit_threshold = parse_rate_limit(
-            args.rate_limit
-        )
-    if args.latency_ms < 0:
-        raise ConfigError("--latency-ms must not be negative")
+        rate, burst = parse_rate_limit(args.rate_limit, "--rate-limit")
+        if rate <= 0 or burst <= 0:
+            raise ConfigError("--rate-limit values must be positive, e.g. 2/50")
+        faults.rate_limit_drain_per_s, faults.rate_limit_threshold = rate, burst
+    if not 0 <= args.latency_ms < math.inf:
+        raise ConfigError("--latency-ms must be a number >= 0")
     faults.latency_s = args.latency_ms / 1000
     try:
         serve(host=args.host, port=args.port, db_path=args.sandbox_db, faults=faults)

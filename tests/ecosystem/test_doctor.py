@@ -12,11 +12,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from bitrix24_scrum_mcp.config import Settings
 from bitrix24_scrum_mcp.doctor import run_doctor
 from bitrix24_scrum_mcp.sandbox import DEMO_USER_ID, DEMO_WEBHOOK_CODE, Portal, create_app
 from tests.ecosystem.support import Served, clean_env, free_port, server_command, serving
-from tests.standin import Reply, StandIn, error
+from tests.standin import Recorded, Reply, StandIn, error
 
 NO_TASK_CODE = "n0task5cope0code1"
 
@@ -39,7 +38,7 @@ def _doctor(webhook_url: str | None = None, **env: str) -> tuple[int, str]:
     if webhook_url:
         env["BITRIX24_WEBHOOK_URL"] = webhook_url
     out = io.StringIO()
-    code = run_doctor(Settings.from_env(env), out=out)
+    code = run_doctor(env, out=out)
     return code, out.getvalue()
 
 
@@ -120,7 +119,7 @@ def test_html_answer_says_it_is_not_a_portal(standin: StandIn) -> None:
 
 
 def test_portal_without_scrum_methods_is_reported(standin: StandIn) -> None:
-    def answer(request):  # type: ignore[no-untyped-def]
+    def answer(request: Recorded) -> Reply:
         if request.method == "server.time":
             return Reply(body={"result": "2024-09-02T09:00:00+03:00"})
         if request.method == "scope":

@@ -4,7 +4,7 @@ and the refusal to bind off loopback without a token."""
 from __future__ import annotations
 
 import subprocess
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, Iterator
 from contextlib import asynccontextmanager
 
 import httpx2
@@ -12,9 +12,10 @@ import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
-from bitrix24_scrum_mcp.config import ConfigError, Settings, Webhook
+from bitrix24_scrum_mcp.config import Secret, Settings, Webhook
+from bitrix24_scrum_mcp.env import ConfigError
+from bitrix24_scrum_mcp.http_app import HttpSettings, build_http_app
 from bitrix24_scrum_mcp.tools import select
-from bitrix24_scrum_mcp.transports import build_http_app, http_token
 from tests.ecosystem.support import TOKEN, Served, clean_env, server_command, serving
 from tests.helpers import FAST
 from tests.standin import StandIn, ok
@@ -40,26 +41,25 @@ def _settings(standin: StandIn) -> Settings:
 
 @pytest.fixture
 def open_server(standin: StandIn) -> Iterator[Served]:
-    app = build_http_app(_settings(standin), select(), host="127.0.0.1", token=None, env={})
+    app = build_http_app(_settings(standin), HttpSettings.from_env({}, host="127.0.0.1", port=8000))
     with serving(app) as served:
         yield served
 
 
 @pytest.fixture
 def token_server(standin: StandIn) -> Iterator[Served]:
+    env = {"MCP_HTTP_TOKEN": TOKEN, "MCP_ALLOWED_ORIGINS": "https://agents.example.com"}
     app = build_http_app(
-        _settings(standin),
-        select(),
-        host="127.0.0.1",
-        token=TOKEN,
-        env={"MCP_ALLOWED_ORIGINS": "https://agents.example.com"},
+        _settings(standin), HttpSettings.from_env(env, host="127.0.0.1", port=8000)
     )
     with serving(app) as served:
         yield served
 
 
 @asynccontextmanager
-async def mcp_client(url: str, headers: dict[str, str] | None = None) -> AsyncIterator[Client]:
+async def mcp_client(
+    url: str, headers: dict[str, str] | None = None
+) -> AsyncGenerator[Client, None]:
     async with (
         httpx2.AsyncClient(headers=headers or {}, timeout=10) as http,
         Client(streamable_http_client(url, http_client=http), raise_exceptions=True) as client,
@@ -165,16 +165,32 @@ async def test_foreign_host_without_token_gets_421(open_server: Served) -> None:
     assert (await _post(open_server.mcp_url, {"Host": "localhost:8000"})).status_code == 200
 
 
-async def test_public_bind_without_token_is_refused(standin: StandIn) -> None:
+def test_public_bind_without_a_long_enough_token_is_refused() -> None:
     with pytest.raises(ConfigError, match="MCP_HTTP_TOKEN"):
-        build_http_app(_settings(standin), select(), host="0.0.0.0", token=None, env={})
+        HttpSettings.from_env({}, host="0.0.0.0", port=8000)
     with pytest.raises(ConfigError, match="too short"):
-        build_http_app(_settings(standin), select(), host="0.0.0.0", token="short", env={})
+        HttpSettings.from_env({"MCP_HTTP_TOKEN": "short"}, host="0.0.0.0", port=8000)
+    assert HttpSettings.from_env({"MCP_HTTP_TOKEN": TOKEN}, host="0.0.0.0", port=8000).token
 
 
 def test_blank_token_counts_as_none() -> None:
-    assert http_token({"MCP_HTTP_TOKEN": "  "}) is None
-    assert http_token({"MCP_HTTP_TOKEN": f" {TOKEN} "}) == TOKEN
+    assert HttpSettings.from_env({"MCP_HTTP_TOKEN": "  "}, host="::1", port=8000).token is None
+    padded = HttpSettings.from_env({"MCP_HTTP_TOKEN": f" {TOKEN} "}, host="::1", port=8000)
+    assert padded.token == Secret(TOKEN)
+
+
+async def test_a_message_over_the_configured_size_gets_413_before_anything_is_sent(
+    standin: StandIn,
+) -> None:
+    settings = Settings(portal=Webhook.parse(standin.webhook_url), max_message_bytes=2048)
+    app = build_http_app(settings, HttpSettings.from_env({}, host="127.0.0.1", port=8000))
+    call = {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+            "params": {"name": "user_current", "arguments": {"pad": "x" * 4096}}}  # fmt: skip
+    with serving(app) as served:
+        async with httpx2.AsyncClient(timeout=10) as http:
+            response = await http.post(served.mcp_url, json=call, headers=MCP_HEADERS)
+    assert response.status_code == 413
+    assert standin.requests == []
 
 
 def test_serve_on_all_interfaces_without_token_exits_2_with_advice() -> None:

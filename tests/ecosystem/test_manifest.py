@@ -16,7 +16,8 @@ import pytest
 from mcp import Client, StdioServerParameters
 
 from bitrix24_scrum_mcp import __version__
-from bitrix24_scrum_mcp.config import OAuth, Settings, Webhook
+from bitrix24_scrum_mcp.config import SETUP_HELP, OAuth, Settings, Webhook
+from bitrix24_scrum_mcp.env import ConfigError
 from bitrix24_scrum_mcp.tools import ALL_TOOLS
 from scripts import gen_manifest
 from tests.ecosystem.support import MCPB, ROOT, clean_env, node_env, requires_mcpb
@@ -57,8 +58,11 @@ def test_secrets_are_sensitive_and_every_option_is_used() -> None:
 
 def test_unset_options_give_an_unconfigured_server_not_a_broken_one() -> None:
     env = _substitute(MANIFEST["server"]["mcp_config"]["env"], {})
-    settings = Settings.from_env(env)
-    assert settings.portal is None and not settings.read_only and settings.toolsets is None
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_env(env)
+    assert str(caught.value) == SETUP_HELP  # what to set, and nothing unreadable
+    settings = Settings.from_env({**env, "BITRIX24_SANDBOX": "1"})
+    assert not settings.read_only and settings.toolsets is None
 
 
 def test_webhook_and_oauth_options_reach_the_settings() -> None:
