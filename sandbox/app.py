@@ -1,3 +1,4 @@
+# pyright: strict
 """The ASGI app: REST URLs → auth → faults → `Portal.execute` → wire body.
 
 Routes:

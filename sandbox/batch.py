@@ -1,3 +1,4 @@
+# pyright: strict
 """`batch`: `"method?query"` sub-calls in one HTTP request (rest-basics §4), as
 `CRestProvider::methodsBatch` and `CRestUtil::ParseBatchQuery` run them.
 
@@ -169,16 +170,17 @@ def _substitute_value(
     return current
 
 
-def _walk(node: Any, segments: list[str]) -> Any:
+def _walk(start: Any, segments: list[str]) -> Any:
     """Follow `[a][b]...` while `isset()` holds; the last node reached."""
+    node: Any = start
     for segment in segments:
-        if isinstance(node, dict) and cast("dict[str, Any]", node).get(segment) is not None:
-            node = cast("dict[str, Any]", node)[segment]
-        elif isinstance(node, list | str) and segment.isdigit() and int(segment) < len(node):
-            item = node[int(segment)]  # pyright: ignore[reportUnknownVariableType]
-            if item is None:
-                break
-            node = item  # pyright: ignore[reportUnknownVariableType]
-        else:
+        item: Any = None
+        if isinstance(node, dict):
+            item = cast("dict[str, Any]", node).get(segment)
+        elif isinstance(node, list | str) and segment.isdigit():
+            sequence = cast("list[Any] | str", node)
+            item = sequence[int(segment)] if int(segment) < len(sequence) else None
+        if item is None:
             break
-    return node
+        node = item
+    return cast(Any, node)

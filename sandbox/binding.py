@@ -1,3 +1,4 @@
+# pyright: strict
 """Action-parameter binding: the code-100 errors a Bitrix24 controller raises before it runs.
 
 A controller action declares typed parameters (`updateAction(int $id, array $fields)`);

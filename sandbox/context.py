@@ -1,3 +1,4 @@
+# pyright: strict
 """What a controller action receives for one REST call, what a list action returns, and the
 row that declares a method.
 

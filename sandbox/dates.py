@@ -1,3 +1,4 @@
+# pyright: strict
 """Date parsing and formatting in the portal's time zone.
 
 The Scrum controllers accept a unix timestamp or anything PHP `strtotime` reads, and

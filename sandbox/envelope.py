@@ -1,3 +1,4 @@
+# pyright: strict
 """The success envelope (`result`, list paging keys, the `time` block) and the JSON text a
 portal writes.
 

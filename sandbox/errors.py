@@ -1,3 +1,4 @@
+# pyright: strict
 """Every error the emulated portal can put on the wire, one class per wire code.
 
 A handler raises one of these; the app renders it with :meth:`RestError.body` and

@@ -1,3 +1,4 @@
+# pyright: strict
 """List queries the way Bitrix24's ORM reads them: prefixed filter keys, order, select, pages.
 
 Filter keys are `[prefix]FIELD` with the prefixes epic.list documents

@@ -1,3 +1,4 @@
+# pyright: strict
 """PHP value semantics the portal applies to request data.
 
 Bitrix24 is PHP: form and query values arrive as strings, nested keys such as

@@ -1,3 +1,4 @@
+# pyright: strict
 """`Portal`: one emulated Bitrix24 portal — its store, credentials and the call dispatcher.
 
 The ASGI app owns HTTP; the portal owns everything after the request is parsed: who is
@@ -300,6 +301,7 @@ class Portal:
         """The action in one transaction: an error rolls its writes back, unless it
         `keeps_effects` (a portal has no transaction around an action)."""
         kept: MethodError | None = None
+        payload: Any = None
         with self.store.transaction():
             try:
                 payload = spec.handler(call, params)

@@ -1,3 +1,4 @@
+# pyright: strict
 """Domain reads and writes shared by the handlers: users, groups, Scrum entities, kanban.
 
 The rules that several methods share live here once: who may read a group's tasks, who

@@ -1,3 +1,4 @@
+# pyright: strict
 """The method table: every REST method the sandbox serves, its bound handler and its scope.
 
 Each handler module declares its methods as `Method` rows (name, action, what a failure

@@ -1,3 +1,4 @@
+# pyright: strict
 """The deterministic demo portal: users, two Scrum teams, one plain workgroup, backlogs.
 
 Every id and timestamp is fixed (derived from `BASE_TIME`), so tests and demos can name

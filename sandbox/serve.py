@@ -1,3 +1,4 @@
+# pyright: strict
 """`serve()`: run the sandbox portal over loopback HTTP with uvicorn (for the CLI and demos)."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# pyright: strict
 """SQLite state of one emulated portal: schema, connection and transactions.
 
 One `Store` wraps one connection (`:memory:` or a file). Every REST call runs inside

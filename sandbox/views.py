@@ -1,3 +1,4 @@
+# pyright: strict
 """Rows rendered as the Scrum controllers' `toArray()` shapes (camelCase, typed values)."""
 
 from __future__ import annotations

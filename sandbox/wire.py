@@ -1,3 +1,4 @@
+# pyright: strict
 """Reading a request's parameters the way PHP fills `$_REQUEST` for the REST gateway.
 
 Query string and body are merged (body wins). A JSON body is used as is; form-encoded and

@@ -1,3 +1,4 @@
+# pyright: strict
 """tasks.api.scrum.backlog.*: one backlog per group, looked up by group id in `get`.
 
 portal: `Bitrix\\Tasks\\Rest\\Controllers\\Scrum\\Backlog`. `add` and `update` answer the

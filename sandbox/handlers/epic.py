@@ -1,3 +1,4 @@
+# pyright: strict
 """tasks.api.scrum.epic.*: epics of a Scrum group, with a filterable list.
 
 portal: `Bitrix\\Tasks\\Rest\\Controllers\\Scrum\\Epic` with `EpicForm` / `EpicService`.

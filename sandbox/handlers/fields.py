@@ -1,3 +1,4 @@
+# pyright: strict
 """How a controller reads `fields`: one `Field` rule a key, applied in order by `collect`.
 
 The Scrum forms (EntityForm, ItemForm, EpicForm) take a key only when its value passes a

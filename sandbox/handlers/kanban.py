@@ -1,3 +1,4 @@
+# pyright: strict
 """tasks.api.scrum.kanban.*: a sprint's stages and which task sits on which stage.
 
 portal: `Bitrix\\Tasks\\Rest\\Controllers\\Scrum\\Kanban`. The four writes

@@ -1,3 +1,4 @@
+# pyright: strict
 """tasks.api.scrum.task.*: a task's Scrum attributes (backlog/sprint, story points, epic, sort).
 
 portal: `Bitrix\\Tasks\\Rest\\Controllers\\Scrum\\Task`. `update` answers `true` under

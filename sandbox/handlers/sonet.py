@@ -1,3 +1,4 @@
+# pyright: strict
 """Workgroups: socialnetwork.api.workgroup.list (camelCase, select-driven) and sonet_group.get.
 
 A group is a Scrum when `SCRUM_MASTER_ID` is set; workgroup.list can select it (and

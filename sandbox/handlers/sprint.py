@@ -1,3 +1,4 @@
+# pyright: strict
 """tasks.api.scrum.sprint.*: sprint lifecycle planned → active → completed.
 
 portal: `Bitrix\\Tasks\\Rest\\Controllers\\Scrum\\Sprint` with `SprintService` and

@@ -1,3 +1,4 @@
+# pyright: strict
 """task.stages.movetask: the kanban service's own move, the one REST path that moves a
 Scrum card (rather than adding a second relation, as `kanban.addTask` does).
 

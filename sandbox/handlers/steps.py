@@ -1,3 +1,4 @@
+# pyright: strict
 """The steps a Scrum controller action is made of, one line each: check, load, access, write.
 
 An action reads as its rules, in the order its controller applies them, because that

@@ -1,3 +1,4 @@
+# pyright: strict
 """tasks.task.add/get/list/update: just enough of the task module for Scrum to work on.
 
 UPPER_CASE input, camelCase string-valued output, `{"task": ...}` / `{"tasks": [...]}`
