@@ -124,6 +124,7 @@ async def rest_endpoint(request: Request) -> Response:
     params = await read_params(request)
     portal.note_request(method, params)
     if not bucket.admit(faults):
+        logger.warning("rate limit: %s refused with QUERY_LIMIT_EXCEEDED", method)
         limited = QueryLimitExceededError()
         return _json(limited.body(), limited.http_status)
     if faults.latency_s > 0:
