@@ -103,8 +103,8 @@ TOOLS = (
         method="tasks.api.scrum.kanban.addStage",
         toolset="kanban",
         title="Add Kanban stage",
-        description="Add a column to an active sprint's Kanban; returns the new stage id. A "
-        "board needs a NEW and a FINISH stage.",
+        description="Add a column to a sprint's Kanban; returns the new stage id. A board needs "
+        "a NEW stage (sprint_start fails without one) and a FINISH stage.",
         input=StageAddInput,
         result=ValueResult({"type": "integer"}),
     ),

@@ -18,17 +18,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx2
 import pytest
 
-from tests.ecosystem.support import free_port
+from tests.onprem.support import sandbox_command
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENTS = Path(__file__).resolve().parent / "clients"
@@ -47,39 +42,6 @@ def _require(path: Path, what: str) -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(message)
     pytest.skip(message)
-
-
-@contextmanager
-def cli_sandbox(*flags: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    """`bitrix24-scrum-mcp sandbox --port N <flags>` as a subprocess; its webhook URL."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bitrix24_scrum_mcp", "sandbox", "--port", str(port), *flags],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        url = proc.stdout.readline().strip()
-        deadline = time.monotonic() + 20
-        while True:  # bounded readiness poll: the URL is printed before uvicorn listens
-            try:
-                if httpx2.post(f"{url}server.time", timeout=2).status_code == 200:
-                    break
-            except httpx2.TransportError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise
-            time.sleep(0.05)
-        yield url, proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def _run(command: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
@@ -107,8 +69,8 @@ LIBRARIES = ["b24pysdk", "fast_bitrix24", "b24jssdk"]
 
 @pytest.mark.parametrize("library", LIBRARIES)
 def test_official_client_works_unchanged_against_the_sandbox(library: str) -> None:
-    with cli_sandbox() as (url, _):
-        report = _client(library, url, "full")
+    with sandbox_command() as sandbox:
+        report = _client(library, sandbox.webhook_url, "full")
     failed = [c for c in report["checks"] if not c["ok"]]
     print(
         f"{report['library']}: {report['calls']} calls, {len(report['checks']) - len(failed)} passed"
@@ -118,13 +80,14 @@ def test_official_client_works_unchanged_against_the_sandbox(library: str) -> No
 
 
 @pytest.mark.parametrize("library", LIBRARIES)
-def test_official_client_retries_through_the_sandboxs_rate_limit(library: str) -> None:
-    with cli_sandbox("--rate-limit", RATE_LIMIT) as (url, proc):
-        report = _client(library, url, "rate")
-        proc.terminate()
-        _, log = proc.communicate(timeout=10)
+def test_official_client_retries_through_the_sandboxs_rate_limit(
+    library: str, tmp_path: Path
+) -> None:
+    log = tmp_path / "sandbox.log"
+    with sandbox_command("--rate-limit", RATE_LIMIT, log=log) as sandbox:
+        report = _client(library, sandbox.webhook_url, "rate")
     failed = [c for c in report["checks"] if not c["ok"]]
-    refused = log.count("QUERY_LIMIT_EXCEEDED")
+    refused = log.read_text().count("QUERY_LIMIT_EXCEEDED")
     print(
         f"{report['library']} (rate-limited): {report['calls']} calls, {refused} refusals retried"
     )

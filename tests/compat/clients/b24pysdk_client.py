@@ -8,16 +8,13 @@ SDK would write it (its README's examples); only `https` is swapped for `http`.
 
 from __future__ import annotations
 
-import json
 import sys
-import traceback
-from collections.abc import Callable
-from typing import Any
 from urllib.parse import urlsplit
 
 from b24pysdk import BitrixWebhook, Client, Config
 from b24pysdk.api.callers.call_method import _MethodCaller
 from b24pysdk.errors import BitrixAPIBadRequest, BitrixAPIError
+from report import check, emit, raised
 
 # The one patch the suite allows: the SDK builds https:// URLs; the sandbox is loopback http.
 _MethodCaller._base_url = property(lambda self: f"http://{self._domain}/rest")  # type: ignore[assignment]
@@ -30,31 +27,6 @@ scrum = client.tasks.api.scrum
 Config().configure(
     default_initial_retry_delay=0.5, default_retry_delay_increment=0.5, default_max_retries=8
 )
-REPORT: list[dict[str, Any]] = []
-CALLS = 0
-
-
-def check(name: str, run: Callable[[], Any], expect: Callable[[Any], bool]) -> None:
-    global CALLS
-    CALLS += 1
-    try:
-        value = run()
-        ok = bool(expect(value))
-        REPORT.append({"check": name, "ok": ok, "got": repr(value)[:300]})
-    except Exception as exc:  # a failing SDK call is a finding, not a crash of the suite
-        REPORT.append(
-            {"check": name, "ok": False, "got": "".join(traceback.format_exception_only(exc))[:300]}
-        )
-
-
-def raised(run: Callable[[], Any]) -> BaseException | None:
-    try:
-        run()
-    except Exception as exc:
-        return exc
-    return None
-
-
 if MODE == "rate":
     # 20 calls at once against --rate-limit: the SDK retries 503 QUERY_LIMIT_EXCEEDED.
     for i in range(20):
@@ -203,4 +175,4 @@ else:
         lambda r: [s["type"] for s in r] == ["NEW", "WORK", "FINISH"],
     )
 
-print(json.dumps({"library": "b24pysdk", "calls": CALLS, "checks": REPORT}))
+emit("b24pysdk")

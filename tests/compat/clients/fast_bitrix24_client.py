@@ -8,45 +8,18 @@ README shows them: `get_all`, `get_by_ID`, `call` (with lists of items), `call_b
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
-import traceback
-from collections.abc import Callable
-from typing import Any
 
 from fast_bitrix24 import Bitrix
 from fast_bitrix24.server_response import ErrorInServerResponseException
+from report import check, emit, raised
 
 logging.disable(logging.CRITICAL)
 URL = sys.argv[1]
 MODE = sys.argv[2] if len(sys.argv) > 2 else "full"
 b = Bitrix(URL, verbose=False)
 S = "tasks.api.scrum."
-REPORT: list[dict[str, Any]] = []
-CALLS = 0
-
-
-def check(name: str, run: Callable[[], Any], expect: Callable[[Any], bool]) -> None:
-    global CALLS
-    CALLS += 1
-    try:
-        value = run()
-        REPORT.append({"check": name, "ok": bool(expect(value)), "got": repr(value)[:300]})
-    except Exception as exc:
-        REPORT.append(
-            {"check": name, "ok": False, "got": "".join(traceback.format_exception_only(exc))[:300]}
-        )
-
-
-def raised(run: Callable[[], Any]) -> BaseException | None:
-    try:
-        run()
-    except Exception as exc:
-        return exc
-    return None
-
-
 if MODE == "rate":
     items = [{"id": 23}] * 20
     check(
@@ -141,4 +114,4 @@ else:
         lambda r: r is False,
     )
 
-print(json.dumps({"library": "fast-bitrix24", "calls": CALLS, "checks": REPORT}))
+emit("fast-bitrix24")
