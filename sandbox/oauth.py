@@ -1,3 +1,4 @@
+# pyright: strict
 """The portal's sign-in page and the OAuth server's token endpoint, on the same app.
 
 `/oauth/authorize/` is where an application sends a person's browser (the portal's own page
