@@ -12,7 +12,14 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+import anyio.to_thread
+
+from bitrix24_scrum_mcp import big_json
 from bitrix24_scrum_mcp.errors import BadResponseError, remote_error
+
+LARGE_BODY_BYTES = 256 * 1024
+"""From this size an answer is decoded in a worker thread, in small steps (`big_json`):
+a 13 MB answer takes ~0.1-0.2 s to decode, which the event loop must not wait out."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +52,22 @@ def _as_int(value: Any) -> int | None:
     return None
 
 
-def parse(method: str, status: int, content_type: str, body: bytes) -> RestResult:
+async def parse_answer(
+    method: str, status: int, content_type: str, body: bytes | bytearray
+) -> RestResult:
+    """`parse`, off the event loop for a large body."""
+    if len(body) < LARGE_BODY_BYTES:
+        return parse(method, status, content_type, body)
+    return await anyio.to_thread.run_sync(parse, method, status, content_type, body)
+
+
+def _loads(body: bytes | bytearray) -> Any:
+    if len(body) < LARGE_BODY_BYTES:
+        return json.loads(body, parse_constant=_reject_constant)
+    return big_json.loads(body, _reject_constant)
+
+
+def parse(method: str, status: int, content_type: str, body: bytes | bytearray) -> RestResult:
     """Raises RemoteError (and subclasses) or BadResponseError; never returns a failure."""
     if not body.strip():
         raise BadResponseError(
@@ -54,7 +76,7 @@ def parse(method: str, status: int, content_type: str, body: bytes) -> RestResul
             http_status=status,
         )
     try:
-        data = json.loads(body, parse_constant=_reject_constant)
+        data = _loads(body)
     except (ValueError, RecursionError):  # invalid UTF-8, truncated, NaN, nested too deep
         raise BadResponseError(
             f"the portal answered HTTP {status} with {_describe_body(content_type)}",

@@ -36,7 +36,7 @@ class Redactor:
                 text = text.replace(secret, MASK)
         return text
 
-    def scrub_bytes(self, data: bytes) -> bytes:
+    def scrub_bytes(self, data: bytes | bytearray) -> bytes | bytearray:
         """The same for raw bytes (an HTTP body), without decoding them."""
         for secret in self._ordered():
             raw = secret.encode()
