@@ -25,6 +25,7 @@ from bitrix24_scrum_mcp.errors import (
     UnknownToolError,
 )
 from bitrix24_scrum_mcp.pages import Progress
+from bitrix24_scrum_mcp.redact import REDACTOR
 from bitrix24_scrum_mcp.shaping import shape
 from bitrix24_scrum_mcp.tools.bulk import BulkInput
 from bitrix24_scrum_mcp.tools.common import ListInput
@@ -72,6 +73,9 @@ class Dispatcher:
                 spec, Bitrix24Error("internal error in the MCP server", method=spec.method)
             )
         text = _compact(structured)
+        if REDACTOR.found_in(text):  # e.g. echoed JSON-escaped (\u0073ecret), unseen in bytes
+            structured = cast(dict[str, Any], REDACTOR.scrub_any(structured))
+            text = _compact(structured)
         if not self._checks[name].is_valid(structured):
             return self._mismatch(spec, structured, text)
         return CallToolResult(

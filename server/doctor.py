@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any, Literal, TextIO, cast
 
 import anyio
@@ -172,6 +173,22 @@ def _scope_fix(settings: Settings, scope: str = "Tasks (task)") -> str:
     )
 
 
+def _is_portal_time(value: object) -> bool:
+    """docs (server.time): `result` is the portal's clock, ISO 8601 with an offset."""
+    if not isinstance(value, str) or not 19 <= len(value) <= 40:
+        return False
+    try:
+        return datetime.fromisoformat(value).tzinfo is not None
+    except ValueError:
+        return False
+
+
+def _describe(value: object) -> str:
+    if isinstance(value, str):
+        return repr(value if len(value) <= 40 else value[:37] + "...")
+    return f"a {type(value).__name__} value"
+
+
 async def _timed(client: Bitrix24Client, method: str) -> tuple[Any, float]:
     start = time.perf_counter()
     answer = await client.call(method, {}, write=False)
@@ -198,6 +215,16 @@ async def _check_portal(
     except Bitrix24Error as exc:
         what, fix = _explain(exc, settings)
         report.add("portal", "fail", what, fix)
+        return
+    if not _is_portal_time(now):
+        report.add(
+            "portal",
+            "fail",
+            f"{_where(settings)} answered server.time, but not with the portal's time "
+            f"(got {_describe(now)})",
+            "check the portal address: it must be the Bitrix24 portal itself (e.g. "
+            "https://yours.bitrix24.com), not a proxy, login page or another API",
+        )
         return
     report.add("portal", "ok", f"{_where(settings)} answered server.time ({now})")
     if elapsed > SLOW_MS:

@@ -10,7 +10,9 @@ any load balancer. Server limits (header and keep-alive timeouts, connection cap
 
 from __future__ import annotations
 
+import math
 import sys
+from collections import Counter
 from collections.abc import AsyncGenerator, Mapping
 from contextlib import aclosing, asynccontextmanager
 from dataclasses import dataclass
@@ -29,6 +31,7 @@ from bitrix24_scrum_mcp.portal import build_client
 
 MCP_PATH = "/mcp"
 MIN_TOKEN_LENGTH = 16
+MIN_TOKEN_BITS = 64
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 LOOPBACK_ORIGINS = tuple(
     f"{scheme}://{name}" for scheme in ("http", "https") for name in LOOPBACK_NAMES
@@ -67,6 +70,12 @@ class HttpSettings:
                 f"MCP_HTTP_TOKEN is too short to expose on {self.host}: use at least "
                 f"{MIN_TOKEN_LENGTH} random characters, e.g. from {TOKEN_HELP}"
             )
+        if (bits := token_bits(self.token.reveal())) < MIN_TOKEN_BITS:
+            raise ConfigError(
+                f"MCP_HTTP_TOKEN is too easy to guess to expose on {self.host}: its characters "
+                f"repeat or follow a pattern (about {bits:.0f} bits of randomness; at least "
+                f"{MIN_TOKEN_BITS} are needed). Make a random one with {TOKEN_HELP}"
+            )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], *, host: str, port: int) -> HttpSettings:
@@ -80,6 +89,18 @@ class HttpSettings:
             allowed_origins=LOOPBACK_ORIGINS + _origins(env, "MCP_ALLOWED_ORIGINS"),
             allowed_hosts=LOOPBACK_NAMES + _hosts(env, "MCP_ALLOWED_HOSTS"),
         )
+
+
+def token_bits(token: str) -> float:
+    """An estimate of a token's randomness: its length times the Shannon entropy of its
+    characters. `aaaaaaaaaaaaaaaa` has 0 bits, `abababababababab` 16, a
+    `secrets.token_urlsafe(32)` token about 200. It cannot see every pattern (a word list
+    or a keyboard walk), but it refuses the tokens people type."""
+    if not token:
+        return 0.0
+    counts = Counter(token)
+    per_char = -sum(n / len(token) * math.log2(n / len(token)) for n in counts.values())
+    return per_char * len(token)
 
 
 def _items(env: Env, name: str) -> list[str]:
