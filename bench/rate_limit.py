@@ -78,7 +78,7 @@ async def _setup(peer: StdioPeer, tasks: int) -> tuple[list[int], int, int]:
     ]
     result = await peer.call_tool("scrum_batch", {"calls": calls})
     data = _structured(result)
-    if result.get("isError") or data.get("failed") or data.get("not_run"):
+    if result.get("isError") or data.get("failed") or data.get("notRun"):
         raise RuntimeError(f"setup failed: {str(result)[:2000]}")
     items = data["results"]
     sprints = [int(item["result"]["id"]) for item in items[:2]]

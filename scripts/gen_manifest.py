@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from bitrix24_scrum_mcp import __version__
-from bitrix24_scrum_mcp.tools import ALL_TOOLS
+from bitrix24_scrum_mcp.tools import ALL_TOOLS, TOOLSETS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -77,8 +77,7 @@ USER_CONFIG: dict[str, dict[str, Any]] = {
     },
     "toolsets": _string(
         "Toolsets",
-        "Comma-separated toolsets to offer (backlog, sprint, epic, kanban, task, tasks, groups, "
-        "users, bulk); empty for all.",
+        f"Comma-separated toolsets to offer ({', '.join(TOOLSETS)}); empty for all.",
     ),
 }
 

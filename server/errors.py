@@ -1,3 +1,4 @@
+# pyright: strict
 """Every failure a tool call can end in, and its one wire form.
 
     Bitrix24Error                      structured tool error: {error, error_description,
@@ -15,6 +16,7 @@
 
 Messages are built here from method names and statuses, never from `str()` of an HTTP
 library exception: those carry the request URL, and a webhook URL carries its secret.
+`ERROR_SCHEMA` declares the wire form exactly; every tool's outputSchema admits it.
 """
 
 from __future__ import annotations
@@ -35,6 +37,35 @@ AUTH_CODES = frozenset(
         "ACCESS_DENIED",
     }
 )
+
+
+_NULLABLE_INT: dict[str, Any] = {"anyOf": [{"type": "integer"}, {"type": "null"}]}
+
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "error": {"anyOf": [{"type": "string"}, {"type": "integer"}]},
+        "error_description": {"type": "string"},
+        "method": {"type": "string"},
+        "http_status": _NULLABLE_INT,
+        "retryable": {"type": "boolean"},
+        "details": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {n: {"type": "string"} for n in ("field", "type", "message")},
+                "required": ["field", "type", "message"],
+                "additionalProperties": False,
+            },
+        },
+    },
+    "required": ["error", "error_description", "method", "http_status", "retryable"],
+    "additionalProperties": False,
+}
+"""The error object key for key, as the second branch of every tool's outputSchema.
+
+No descriptions (the server instructions explain it once, and this is repeated in every
+tool's schema) and `anyOf` rather than type lists, which the Inspector's strict lint flags."""
 
 
 class Bitrix24Error(Exception):
@@ -64,6 +95,21 @@ class Bitrix24Error(Exception):
     @property
     def error(self) -> str | int:
         return self.code
+
+    @property
+    def maybe_applied(self) -> bool:
+        """Whether a write that failed this way may nevertheless have been applied.
+
+        The one rule behind every "check the current state with ..." hint. A lost or
+        unreadable answer says nothing about what the portal did; a 5xx the portal reported
+        itself may come after the change was made; anything else (a 4xx, a refusal for rate,
+        a request never sent) means the call did not run.
+        """
+        if isinstance(self, (OutcomeUnknownError, BadResponseError)):
+            return True
+        return (
+            isinstance(self, RemoteError) and (self.http_status or 0) >= 500 and not self.retryable
+        )
 
     def to_payload(self) -> dict[str, Any]:
         """The wire form; every string scrubbed, as descriptions can come from the portal."""

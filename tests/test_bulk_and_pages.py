@@ -73,10 +73,10 @@ async def test_bulk_reports_each_failure_and_halt_stops_the_rest(sandbox: LiveSa
         halted = await _bulk(session, calls, halt=True)
     assert [r["ok"] for r in free["results"]] == [True, False, True]
     assert free["results"][1]["error"]["error_description"] == "Sprint not found"
-    assert (free["succeeded"], free["failed"], free["not_run"]) == (2, 1, 0)
+    assert (free["succeeded"], free["failed"], free["notRun"]) == (2, 1, 0)
     assert [r["ok"] for r in halted["results"]] == [True, False, False]
     assert halted["results"][2]["error"]["error"] == "NOT_RUN"
-    assert (halted["succeeded"], halted["failed"], halted["not_run"]) == (1, 1, 1)
+    assert (halted["succeeded"], halted["failed"], halted["notRun"]) == (1, 1, 1)
 
 
 async def test_limit_fetches_later_pages_in_one_batch_request(sandbox: LiveSandbox) -> None:
@@ -114,8 +114,8 @@ async def test_limit_fetches_later_pages_in_one_batch_request(sandbox: LiveSandb
 async def test_progress_is_reported_for_bulk_calls_when_asked(sandbox: LiveSandbox) -> None:
     seen: list[tuple[float, float | None]] = []
 
-    async def on_progress(done: float, total: float | None, _message: str | None) -> None:
-        seen.append((done, total))
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        seen.append((progress, total))
 
     calls = [{"tool": "task_get", "arguments": {"id": 101}}] * 120
     async with mcp_session(sandbox.webhook_url) as (session, _):

@@ -8,11 +8,13 @@ parsing is exercised too).
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, cast
 
 import pytest
+from mcp.types import TextContent
 
 from bitrix24_scrum_mcp.tools import ALL_TOOLS
+from bitrix24_scrum_mcp.tools.results import ListResult, ValueResult
 from bitrix24_scrum_mcp.tools.spec import tool_name
 from tests.helpers import mcp_session
 from tests.spec_source import methods
@@ -29,7 +31,7 @@ def _doc_request(method: str) -> dict[str, Any]:
 
 
 SCRUM_CASES = [(tool_name(m), _doc_request(m), m) for m in methods()]
-COMPANION_CASES = [
+COMPANION_CASES: list[tuple[str, dict[str, Any], str]] = [
     (
         "tasks_task_add",
         {"fields": {"TITLE": "Login page", "RESPONSIBLE_ID": 3, "GROUP_ID": 1, "PRIORITY": 2}},
@@ -58,14 +60,22 @@ def _answer(method: str) -> Reply:
     return Reply(body=doc["returns"]["example"])
 
 
+def _unwrapped(example: Any) -> Any:
+    """The documented `result`, or the whole answer where the docs show no wrapper."""
+    if not isinstance(example, dict):
+        return example
+    answer = cast(dict[str, Any], example)
+    return answer.get("result", answer)
+
+
 def _expected(tool: str, example: Any) -> dict[str, Any]:
     spec = next(s for s in ALL_TOOLS if s.name == tool)
-    result = example["result"] if isinstance(example, dict) and "result" in example else example
-    if spec.kind == "list":
+    result = _unwrapped(example)
+    if isinstance(spec.result, ListResult):
         return {"items": result}
-    if spec.kind == "value" or not isinstance(result, dict):
+    if isinstance(spec.result, ValueResult) or not isinstance(result, dict):
         return {"result": result}
-    return result
+    return cast(dict[str, Any], result)
 
 
 @pytest.mark.parametrize(("tool", "arguments", "method"), SCRUM_CASES + COMPANION_CASES)
@@ -135,7 +145,7 @@ async def test_seed_page_examples_round_trip(
     assert not result.is_error
     assert result.structured_content == answer
     assert standin.requests[0].body == arguments
-    assert result.content[0].text == _compact(answer)
+    assert result.content[0] == TextContent(type="text", text=_compact(answer))
 
 
 def _compact(data: Any) -> str:

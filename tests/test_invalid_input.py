@@ -13,12 +13,13 @@ from bitrix24_scrum_mcp.tools.schema import input_schema, output_schema
 from tests.helpers import mcp_session
 from tests.standin import StandIn
 from tests.test_forwarding import COMPANION_CASES, SCRUM_CASES
+from tests.tool_cases import example_arguments
 
 pytestmark = pytest.mark.anyio
 
-VALID: dict[str, dict[str, Any]] = {tool: args for tool, args, _ in SCRUM_CASES + COMPANION_CASES}
-VALID["scrum_batch"] = {"calls": [{"tool": "sprint_get", "arguments": {"id": 1}}]}
 SPECS = {spec.name: spec for spec in ALL_TOOLS}
+DOCUMENTED = {tool: args for tool, args, _ in SCRUM_CASES + COMPANION_CASES}
+VALID: dict[str, dict[str, Any]] = {t: DOCUMENTED.get(t) or example_arguments(t) for t in SPECS}
 
 WRONG_TYPE = {"integer": "12", "string": 12, "object": [1], "array": {"a": 1}, "boolean": "yes"}
 

@@ -1,85 +1,75 @@
-"""Every tool against the sandbox over loopback HTTP: it succeeds, and its answer matches
-the tool's own outputSchema the way a TypeScript-SDK client would check it."""
+"""Every tool against the sandbox over loopback HTTP: each result says exactly what the
+tool's outputSchema says (issue 19).
+
+Every structured result is checked twice: validated as a TypeScript-SDK client validates it,
+and key by key both ways (`tests/schema_keys.py`): no key returned that a closed object of
+ours does not declare, no required key missing. Covered: every tool's success, the portal's
+refusals, transport faults and invalid arguments; bulk runs with failures, calls not run
+and a failed chunk; lists paged to their limits.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, cast
 
 import jsonschema
 import pytest
+from mcp import Client
+from mcp.types import CallToolResult
 
+from bitrix24_scrum_mcp.sandbox.faults import FailKind
+from bitrix24_scrum_mcp.sandbox.seed import DEMO_SCRUM_GROUP_ID
 from bitrix24_scrum_mcp.tools import ALL_TOOLS
+from bitrix24_scrum_mcp.tools.results import ListResult, ObjectResult
 from bitrix24_scrum_mcp.tools.schema import output_schema
-from tests.helpers import mcp_session
-from tests.live_sandbox import LiveSandbox
+from tests.helpers import limits, mcp_session
+from tests.live_sandbox import LiveSandbox, running_sandbox
+from tests.schema_keys import key_mismatches, result_mismatches
+from tests.tool_cases import (
+    CASES,
+    EMPTY,
+    GROUP,
+    MISSING,
+    REFUSED,
+    TASK,
+    example_arguments,
+    resolve,
+)
 
 pytestmark = pytest.mark.anyio
 
-GROUP, BACKLOG, SPRINT, EPIC, TASK = 11, 21, 23, 31, 104
-DATES = {"dateStart": "2024-10-01T09:00:00+03:00", "dateEnd": "2024-10-15T09:00:00+03:00"}
-START = ("sprint_start", {"id": SPRINT})
-NEW_TASK = ("tasks_task_add", {"fields": {"TITLE": "Spare", "RESPONSIBLE_ID": 2, "GROUP_ID": 12}})
-
-# tool -> steps; the last step is the call under test, the others set the portal up.
-Step = tuple[str, dict[str, Any]]
-CASES: dict[str, list[Step]] = {
-    "backlog_add": [("backlog_add", {"fields": {"groupId": 13, "createdBy": 1}})],
-    "backlog_update": [("backlog_update", {"id": BACKLOG, "fields": {"modifiedBy": 3}})],
-    "backlog_get": [("backlog_get", {"id": GROUP})],
-    "backlog_delete": [
-        ("backlog_add", {"fields": {"groupId": 13, "createdBy": 1}}),
-        ("backlog_delete", {"id": "$id"}),
-    ],
-    "backlog_get_fields": [("backlog_get_fields", {})],
-    "sprint_add": [("sprint_add", {"fields": {"groupId": GROUP, "name": "S2", "status": "planned", **DATES}})],
-    "sprint_update": [("sprint_update", {"id": SPRINT, "fields": {"name": "Sprint One"}})],
-    "sprint_start": [START],
-    "sprint_complete": [START, ("sprint_complete", {"id": GROUP})],
-    "sprint_get": [("sprint_get", {"id": SPRINT})],
-    "sprint_list": [("sprint_list", {"filter": {"GROUP_ID": GROUP}, "order": {"ID": "desc"}})],
-    "sprint_delete": [
-        ("sprint_add", {"fields": {"groupId": GROUP, "name": "Tmp", "status": "planned", **DATES}}),
-        ("sprint_delete", {"id": "$id"}),
-    ],
-    "sprint_get_fields": [("sprint_get_fields", {})],
-    "epic_add": [("epic_add", {"fields": {"name": "Search", "groupId": GROUP, "color": "#69dafc"}})],
-    "epic_update": [("epic_update", {"id": EPIC, "fields": {"name": "Payments+", "groupId": GROUP}})],
-    "epic_get": [("epic_get", {"id": EPIC})],
-    "epic_list": [("epic_list", {"filter": {"GROUP_ID": GROUP, "%NAME": "Pay"}, "select": ["ID", "NAME"]})],
-    "epic_delete": [("epic_delete", {"id": 33})],
-    "epic_get_fields": [("epic_get_fields", {})],
-    "kanban_add_stage": [START, ("kanban_add_stage", {"fields": {"sprintId": SPRINT, "name": "Review", "type": "WORK", "sort": 400}})],
-    "kanban_update_stage": [START, ("kanban_get_stages", {"sprintId": SPRINT}), ("kanban_update_stage", {"stageId": "$items.0.id", "fields": {"name": "To do"}})],
-    "kanban_get_stages": [START, ("kanban_get_stages", {"sprintId": SPRINT})],
-    "kanban_delete_stage": [START, ("kanban_add_stage", {"fields": {"sprintId": SPRINT, "name": "Tmp", "type": "WORK", "sort": 900}}), ("kanban_delete_stage", {"stageId": "$result"})],
-    "kanban_add_task": [START, ("kanban_get_stages", {"sprintId": SPRINT}), ("kanban_add_task", {"sprintId": SPRINT, "taskId": 101, "stageId": "$items.1.id"})],
-    "kanban_delete_task": [START, ("kanban_delete_task", {"sprintId": SPRINT, "taskId": 101})],
-    "kanban_get_fields": [("kanban_get_fields", {})],
-    "task_update": [("task_update", {"id": TASK, "fields": {"entityId": SPRINT, "storyPoints": "5", "epicId": EPIC}})],
-    "task_get": [("task_get", {"id": TASK})],
-    "task_get_fields": [("task_get_fields", {})],
-    "tasks_task_add": [NEW_TASK],
-    "tasks_task_get": [("tasks_task_get", {"taskId": TASK})],
-    "tasks_task_list": [("tasks_task_list", {"filter": {"GROUP_ID": GROUP}, "select": ["ID", "TITLE", "STATUS"]})],
-    "workgroup_list": [("workgroup_list", {"select": ["ID", "NAME", "TYPE", "SCRUM_MASTER_ID"]})],
-    "sonet_group_get": [("sonet_group_get", {"ORDER": {"NAME": "ASC"}})],
-    "user_current": [("user_current", {})],
-    "scrum_batch": [("scrum_batch", {"calls": [{"tool": "task_get", "arguments": {"id": TASK}}, {"tool": "sprint_get", "arguments": {"id": SPRINT}}]})],
-}  # fmt: skip
+FAULTS: tuple[FailKind, ...] = ("500", "html502", "drop_after_write")
+RETRIES = 1
 
 SPECS = {spec.name: spec for spec in ALL_TOOLS}
 
 
-def _resolve(value: Any, previous: dict[str, Any]) -> Any:
-    """`$id`, `$result`, `$items.0.id`: values taken from the previous step's answer."""
-    if isinstance(value, dict):
-        return {k: _resolve(v, previous) for k, v in value.items()}
-    if isinstance(value, str) and value.startswith("$"):
-        found: Any = previous
-        for part in value[1:].split("."):
-            found = found[int(part)] if part.isdigit() else found[part]
-        return int(found)
-    return value
+def _checked(tool: str, result: CallToolResult) -> dict[str, Any]:
+    """The structured result, after both checks against the tool's own outputSchema."""
+    assert result.structured_content is not None, (tool, result.content)
+    jsonschema.validate(result.structured_content, output_schema(SPECS[tool]))
+    assert result_mismatches(SPECS[tool], result) == []
+    return result.structured_content
+
+
+async def _call(session: Client, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    result = await session.call_tool(tool, arguments)
+    assert not result.is_error, (tool, result.content)
+    return _checked(tool, result)
+
+
+async def _error(session: Client, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    result = await session.call_tool(tool, arguments)
+    assert result.is_error, (tool, result.content)
+    return _checked(tool, result)
+
+
+@pytest.fixture(scope="module")
+def shared() -> Iterator[LiveSandbox]:
+    """One sandbox for calls that change nothing (refused, empty, invalid)."""
+    with running_sandbox() as live:
+        yield live
 
 
 def test_every_tool_has_a_sandbox_case() -> None:
@@ -87,16 +77,167 @@ def test_every_tool_has_a_sandbox_case() -> None:
 
 
 @pytest.mark.parametrize("tool", sorted(CASES))
-async def test_tool_succeeds_on_the_sandbox_and_matches_its_output_schema(
+async def test_tool_succeeds_on_the_sandbox_and_says_exactly_what_its_schema_says(
     sandbox: LiveSandbox, tool: str
 ) -> None:
     previous: dict[str, Any] = {}
     async with mcp_session(sandbox.webhook_url) as (session, _):
         for name, arguments in CASES[tool]:
-            result = await session.call_tool(name, _resolve(arguments, previous))
-            assert not result.is_error, (name, result.content)
-            assert result.structured_content is not None
-            previous = result.structured_content
-            jsonschema.validate(previous, output_schema(SPECS[name]))
-    if tool == "scrum_batch":
-        assert previous["succeeded"] == 2
+            previous = await _call(session, name, resolve(arguments, previous))
+
+
+@pytest.mark.parametrize("tool", sorted(SPECS))
+async def test_refused_invalid_and_empty_calls_say_exactly_what_the_schema_says(
+    shared: LiveSandbox, tool: str
+) -> None:
+    async with mcp_session(shared.webhook_url) as (session, _):
+        invalid = await _error(session, tool, {"bogus": 1})
+        if tool in REFUSED:
+            refused = await _error(session, tool, REFUSED[tool])
+            assert refused["http_status"] in (200, 400)
+        if tool in EMPTY:
+            await _call(session, tool, EMPTY[tool])
+    assert invalid["error"] == "INVALID_ARGUMENTS" and invalid["details"]
+
+
+@pytest.mark.parametrize("tool", sorted(SPECS))
+async def test_transport_faults_give_error_objects_exactly_as_declared(
+    sandbox: LiveSandbox, tool: str
+) -> None:
+    arguments = REFUSED.get(tool) or example_arguments(tool)
+    codes: list[str] = []
+    async with mcp_session(sandbox.webhook_url, limits=limits(max_retries=RETRIES)) as (session, _):
+        for kind in FAULTS:
+            sandbox.faults.fail_next, sandbox.faults.fail_kind = RETRIES + 1, kind
+            result = await session.call_tool(tool, arguments)
+            structured = _checked(tool, result)
+            if tool == "scrum_batch":  # a failed batch request fails its calls, not the tool
+                structured = structured["results"][0]["error"]
+            codes.append(structured["error"])
+    sandbox.faults.fail_next = 0
+    lost = (
+        "TRANSPORT_ERROR" if SPECS[tool].read_only or tool == "scrum_batch" else "OUTCOME_UNKNOWN"
+    )
+    assert codes == ["INTERNAL_SERVER_ERROR", "BAD_RESPONSE", lost]
+
+
+def _task_calls(count: int) -> list[dict[str, Any]]:
+    fields = {"RESPONSIBLE_ID": 2, "GROUP_ID": DEMO_SCRUM_GROUP_ID}
+    return [
+        {"tool": "tasks_task_add", "arguments": {"fields": {**fields, "TITLE": f"Story {i}"}}}
+        for i in range(count)
+    ]
+
+
+async def test_bulk_results_with_failures_and_calls_not_run_say_exactly_what_the_schema_says(
+    sandbox: LiveSandbox,
+) -> None:
+    mixed = [
+        {"tool": "task_get", "arguments": {"id": TASK}},
+        {"tool": "sprint_get", "arguments": {"id": MISSING}},
+        {"tool": "sprint_list", "arguments": {"filter": {"GROUP_ID": GROUP}}},
+        {"tool": "task_update", "arguments": {"id": TASK, "fields": {"storyPoints": "3"}}},
+    ]
+    moves = [
+        {"tool": "task_update", "arguments": {"id": TASK, "fields": {"sort": i}}} for i in range(60)
+    ]
+    async with mcp_session(sandbox.webhook_url) as (session, _):
+        free = await _call(session, "scrum_batch", {"calls": mixed})
+        halted = await _call(session, "scrum_batch", {"calls": mixed, "halt": True})
+        sandbox.faults.fail_next, sandbox.faults.fail_kind = 1, "500"
+        chunk_failed = await _call(session, "scrum_batch", {"calls": moves})
+        sandbox.faults.fail_next, sandbox.faults.fail_kind = 1, "drop_after_write"
+        chunk_lost = await _call(session, "scrum_batch", {"calls": moves[:3]})
+        invalid = await _error(
+            session, "scrum_batch", {"calls": [{"tool": "task_get", "arguments": {"id": 0}}]}
+        )
+    counts = [
+        (r["succeeded"], r["failed"], r["notRun"], r["requests"])
+        for r in (free, halted, chunk_failed, chunk_lost)
+    ]
+    assert counts == [(3, 1, 0, 1), (1, 1, 2, 1), (0, 50, 10, 1), (0, 3, 0, 1)]
+    assert "not_run" not in free  # the pre-0.2 spelling; clients were told notRun
+    assert chunk_failed["results"][0]["error"]["error_description"].endswith(
+        "check the current state with task_get"
+    )
+    assert chunk_failed["results"][-1]["error"]["error"] == "NOT_RUN"
+    assert chunk_lost["results"][0]["error"]["error"] == "OUTCOME_UNKNOWN"
+    assert invalid["details"][0]["field"] == "calls[0].arguments.id"
+
+
+ALL = 130 + 11  # the tasks created below and the 11 of the demo Scrum (sandbox/seed.py)
+# paging arguments -> (first and last index of the items returned, `next`, `total` given)
+LIMITS: list[tuple[dict[str, Any], tuple[int, int], int | None, bool]] = [
+    ({"limit": 1}, (0, 1), 1, True),
+    ({"limit": 49}, (0, 49), 49, True),
+    ({"limit": 50}, (0, 50), 50, True),
+    ({"limit": 51}, (0, 51), 51, True),
+    ({"limit": 500}, (0, ALL), None, True),
+    ({"limit": 30, "start": 100}, (100, 130), 130, True),
+    ({"limit": 500, "start": 100}, (100, ALL), None, True),
+    # docs: start=-1 answers one page without total or next, so limit cannot go further
+    ({"limit": 60, "start": -1}, (0, 50), None, False),
+]
+
+
+async def test_lists_paged_to_their_limits_say_exactly_what_the_schema_says(
+    sandbox: LiveSandbox,
+) -> None:
+    query = {"filter": {"GROUP_ID": DEMO_SCRUM_GROUP_ID}, "select": ["ID"], "order": {"ID": "asc"}}
+    async with mcp_session(sandbox.webhook_url) as (session, _):
+        await _call(session, "scrum_batch", {"calls": _task_calls(130)})
+        pages = [await _call(session, "tasks_task_list", {**query, **p}) for p, *_ in LIMITS]
+        for tool in ("sprint_list", "epic_list", "workgroup_list"):
+            await _call(session, tool, {"limit": 2})
+    ids = [item["id"] for item in pages[4]["items"]]  # limit 500: the whole list
+    assert len(ids) == ALL == len(set(ids))
+    for (paging, (first, last), next_, counted), page in zip(LIMITS, pages, strict=True):
+        assert [item["id"] for item in page["items"]] == ids[first:last], paging
+        assert page.get("next") == next_, paging
+        assert page.get("total") == (ALL if counted else None), paging
+
+
+def test_our_own_objects_have_closed_schemas_and_portal_objects_open_ones() -> None:
+    for spec in ALL_TOOLS:
+        success, error = output_schema(spec)["anyOf"]
+        assert error["additionalProperties"] is False
+        if isinstance(spec.result, ObjectResult):  # the portal's object, passed through
+            assert "required" not in success and success.get("additionalProperties") is not False
+            continue
+        assert success["additionalProperties"] is False, spec.name
+        if isinstance(spec.result, ListResult):
+            assert success["required"] == ["items"]
+            assert success["properties"]["items"]["items"].get("additionalProperties") is not False
+        else:  # {result: value} and OwnResult models: every object with properties is closed
+            assert _open_objects(success) == [], spec.name
+
+
+def _open_objects(node: Any, path: str = "$") -> list[str]:
+    """Paths of the objects in a schema that declare properties but admit others too."""
+    found: list[str] = []
+    if isinstance(node, dict):
+        schema = cast(dict[str, Any], node)
+        if "properties" in schema and schema.get("additionalProperties") is not False:
+            found.append(path)
+        for key, value in schema.items():
+            found += _open_objects(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(cast(list[Any], node)):
+            found += _open_objects(value, f"{path}/{index}")
+    return found
+
+
+def test_the_key_check_catches_a_key_spelt_otherwise_than_declared() -> None:
+    """What 0.1 returned for scrum_batch: `not_run` where the schema declares `notRun`."""
+    returned: dict[str, Any] = {
+        "results": [],
+        "succeeded": 0,
+        "failed": 0,
+        "not_run": 0,
+        "requests": 1,
+    }
+    success = output_schema(SPECS["scrum_batch"])["anyOf"][0]
+    assert key_mismatches(returned, success) == [
+        "$.notRun: required but missing",
+        "$.not_run: returned but not declared",
+    ]

@@ -1,3 +1,4 @@
+# pyright: strict
 """The spec table: every tool this server can offer, grouped into toolsets.
 
 `ALL_TOOLS` is the one list; `select()` applies `--toolsets` and `--read-only`. Read-only

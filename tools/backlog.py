@@ -1,3 +1,4 @@
+# pyright: strict
 """Backlog tools: `tasks.api.scrum.backlog.*` (one backlog per Scrum group)."""
 
 from __future__ import annotations
@@ -5,7 +6,8 @@ from __future__ import annotations
 from pydantic import Field
 
 from bitrix24_scrum_mcp.tools.common import Id, NoInput, ScrumModel, id_input
-from bitrix24_scrum_mcp.tools.spec import FieldsResult, ResultModel, ToolSpec
+from bitrix24_scrum_mcp.tools.results import FieldsResult, ObjectResult, ResultModel, ValueResult
+from bitrix24_scrum_mcp.tools.spec import ToolSpec
 
 
 class BacklogResult(ResultModel):
@@ -48,7 +50,7 @@ TOOLS = (
         "with every Scrum and a group can have only one, so this is for imports; otherwise "
         "use backlog_get.",
         input=BacklogAddInput,
-        output=BacklogResult,
+        result=ObjectResult(BacklogResult),
     ),
     ToolSpec(
         method="tasks.api.scrum.backlog.update",
@@ -57,7 +59,7 @@ TOOLS = (
         description="Change a backlog's group, creator or modifier. Moving it to another group "
         "fails while it holds tasks or if that group already has a backlog.",
         input=BacklogUpdateInput,
-        output=BacklogResult,
+        result=ObjectResult(BacklogResult),
         idempotent=True,
     ),
     ToolSpec(
@@ -68,7 +70,7 @@ TOOLS = (
         "Its `id` is the entityId for task_update to put tasks into the backlog.",
         # docs: the parameter is named `id` but holds the group id.
         input=id_input("Scrum (group) id"),
-        output=BacklogResult,
+        result=ObjectResult(BacklogResult),
         read_only=True,
     ),
     ToolSpec(
@@ -78,8 +80,7 @@ TOOLS = (
         description="Delete a backlog by its id; fails while it holds tasks. Meant for backlogs "
         "added by mistake to a non-Scrum group: a Scrum's backlog is recreated automatically.",
         input=id_input("Backlog id"),
-        kind="value",
-        value_schema={"type": "array"},
+        result=ValueResult({"type": "array"}),
         destructive=True,
         idempotent=True,
     ),
@@ -89,7 +90,7 @@ TOOLS = (
         title="Backlog fields",
         description="List the writable backlog fields and their types.",
         input=NoInput,
-        output=FieldsResult,
+        result=ObjectResult(FieldsResult),
         read_only=True,
     ),
 )

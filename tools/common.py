@@ -1,3 +1,4 @@
+# pyright: strict
 """Input building blocks shared by every tool family.
 
 The models here mirror the documented REST request bodies: camelCase names for
@@ -11,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Annotated, Any, ClassVar, Literal, TypeVar
+from typing import Annotated, Any, ClassVar, Literal, TypeVar, cast
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
@@ -132,7 +133,7 @@ MAX_FILTER_STRING = 1000
 
 
 def _check_filter_value(key: str, value: Any) -> None:
-    items = value if isinstance(value, list) else [value]
+    items: list[Any] = cast(list[Any], value) if isinstance(value, list) else [value]
     if len(items) > MAX_LIST_ITEMS or not all(isinstance(v, _SCALARS) for v in items):
         raise PydanticCustomError(
             "filter_value",

@@ -1,3 +1,4 @@
+# pyright: strict
 """Epic tools: `tasks.api.scrum.epic.*` (themes that group a Scrum's tasks)."""
 
 from __future__ import annotations
@@ -17,7 +18,15 @@ from bitrix24_scrum_mcp.tools.common import (
     Text,
     id_input,
 )
-from bitrix24_scrum_mcp.tools.spec import FieldsResult, ResultModel, ToolSpec
+from bitrix24_scrum_mcp.tools.results import (
+    FieldsResult,
+    ListResult,
+    ObjectResult,
+    ResultModel,
+    ValueResult,
+)
+from bitrix24_scrum_mcp.tools.runner import forward_pages
+from bitrix24_scrum_mcp.tools.spec import ToolSpec
 
 DiskFileId = Annotated[str, Field(pattern=r"^n[1-9][0-9]{0,9}$")]
 _FILES = "Disk file ids prefixed with 'n', e.g. ['n428']"
@@ -80,7 +89,7 @@ TOOLS = (
         title="Add epic",
         description="Create an epic in a Scrum group; link tasks to it with task_update (epicId).",
         input=EpicAddInput,
-        output=EpicResult,
+        result=ObjectResult(EpicResult),
     ),
     ToolSpec(
         method="tasks.api.scrum.epic.update",
@@ -89,7 +98,7 @@ TOOLS = (
         description="Change an epic's name, description, colour, group or files. name and "
         "groupId are required even when unchanged (see epic_get).",
         input=EpicUpdateInput,
-        output=EpicResult,
+        result=ObjectResult(EpicResult),
         idempotent=True,
     ),
     ToolSpec(
@@ -98,7 +107,7 @@ TOOLS = (
         title="Get epic",
         description="Get one epic by its id, with its attached files.",
         input=id_input("Epic id"),
-        output=EpicResult,
+        result=ObjectResult(EpicResult),
         read_only=True,
     ),
     ToolSpec(
@@ -108,8 +117,8 @@ TOOLS = (
         description="List epics, e.g. of one Scrum with filter {'GROUP_ID': id} or by name "
         "with {'%NAME': 'login'}. Keys are UPPER_SNAKE; items come back camelCase.",
         input=EpicListInput,
-        kind="list",
-        output=EpicResult,
+        result=ListResult(EpicResult),
+        run=forward_pages,
         read_only=True,
     ),
     ToolSpec(
@@ -118,8 +127,7 @@ TOOLS = (
         title="Delete epic",
         description="Delete an epic by its id.",
         input=id_input("Epic id"),
-        kind="value",
-        value_schema={"type": "array"},
+        result=ValueResult({"type": "array"}),
         destructive=True,
         idempotent=True,
     ),
@@ -129,7 +137,7 @@ TOOLS = (
         title="Epic fields",
         description="List the epic fields and their types.",
         input=NoInput,
-        output=FieldsResult,
+        result=ObjectResult(FieldsResult),
         read_only=True,
     ),
 )

@@ -1,3 +1,4 @@
+# pyright: strict
 """Companion group tools: find Scrums and their groups (docs: sonet-group/*.md).
 
 A Scrum is a workgroup whose SCRUM_MASTER_ID is set; its group id is the `groupId` every
@@ -21,7 +22,9 @@ from bitrix24_scrum_mcp.tools.common import (
     check_filter,
     check_names,
 )
-from bitrix24_scrum_mcp.tools.spec import ResultModel, ToolSpec
+from bitrix24_scrum_mcp.tools.results import ListResult, ResultModel
+from bitrix24_scrum_mcp.tools.runner import forward_pages
+from bitrix24_scrum_mcp.tools.spec import ToolSpec
 
 
 class WorkgroupItem(ResultModel):
@@ -85,9 +88,8 @@ TOOLS = (
         "['ID','NAME','TYPE','SCRUM_MASTER_ID'] (without select only ID comes back): a Scrum has "
         "TYPE 'scrum' and a SCRUM_MASTER_ID; its ID is the groupId of the Scrum tools.",
         input=WorkgroupListInput,
-        kind="list",
-        output=WorkgroupItem,
-        items_key="workgroups",
+        result=ListResult(WorkgroupItem, key="workgroups"),
+        run=forward_pages,
         read_only=True,
     ),
     ToolSpec(
@@ -97,7 +99,7 @@ TOOLS = (
         description="Get workgroups with their owner, members count and dates (UPPER_CASE "
         "keys). It cannot tell a Scrum from a project: use workgroup_list for that.",
         input=SonetGroupGetInput,
-        kind="list",
+        result=ListResult(),
         read_only=True,
     ),
 )

@@ -1,3 +1,4 @@
+# pyright: strict
 """Scrum Kanban tools: `tasks.api.scrum.kanban.*` (the board of an active sprint)."""
 
 from __future__ import annotations
@@ -7,7 +8,14 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from bitrix24_scrum_mcp.tools.common import Id, Name, NoInput, ScrumModel
-from bitrix24_scrum_mcp.tools.spec import FieldsResult, ResultModel, ToolSpec
+from bitrix24_scrum_mcp.tools.results import (
+    FieldsResult,
+    ListResult,
+    ObjectResult,
+    ResultModel,
+    ValueResult,
+)
+from bitrix24_scrum_mcp.tools.spec import ToolSpec
 
 StageType = Literal["NEW", "WORK", "FINISH"]
 StageSort = Annotated[int, Field(ge=0, le=1_000_000, multiple_of=100)]
@@ -77,8 +85,7 @@ TOOLS = (
         description="Add a column to an active sprint's Kanban; returns the new stage id. A "
         "board needs a NEW and a FINISH stage.",
         input=StageAddInput,
-        kind="value",
-        value_schema={"type": "integer"},
+        result=ValueResult({"type": "integer"}),
     ),
     ToolSpec(
         method="tasks.api.scrum.kanban.updateStage",
@@ -87,8 +94,7 @@ TOOLS = (
         description="Rename, recolour, reorder or retype a Kanban stage, or move it to another "
         "sprint.",
         input=StageUpdateInput,
-        kind="value",
-        value_schema=_BOOL,
+        result=ValueResult(_BOOL),
         idempotent=True,
     ),
     ToolSpec(
@@ -97,8 +103,7 @@ TOOLS = (
         title="Get Kanban stages",
         description="List the stages (columns) of a sprint's Kanban with their ids.",
         input=SprintIdInput,
-        kind="list",
-        output=StageResult,
+        result=ListResult(StageResult),
         read_only=True,
     ),
     ToolSpec(
@@ -107,8 +112,7 @@ TOOLS = (
         title="Delete Kanban stage",
         description="Delete a Kanban stage; fails while it holds tasks.",
         input=StageIdInput,
-        kind="value",
-        value_schema=_BOOL,
+        result=ValueResult(_BOOL),
         destructive=True,
         idempotent=True,
     ),
@@ -119,8 +123,7 @@ TOOLS = (
         description="Put a sprint task into a stage of the sprint's Kanban (moves it between "
         "columns).",
         input=AddTaskInput,
-        kind="value",
-        value_schema=_BOOL,
+        result=ValueResult(_BOOL),
         idempotent=True,
     ),
     ToolSpec(
@@ -130,8 +133,7 @@ TOOLS = (
         description="Take a task off the sprint's Kanban; it stays in the sprint (use "
         "task_update to move it to the backlog).",
         input=DeleteTaskInput,
-        kind="value",
-        value_schema=_BOOL,
+        result=ValueResult(_BOOL),
         destructive=True,
         idempotent=True,
     ),
@@ -141,7 +143,7 @@ TOOLS = (
         title="Kanban stage fields",
         description="List the Kanban stage fields and their types.",
         input=NoInput,
-        output=FieldsResult,
+        result=ObjectResult(FieldsResult),
         read_only=True,
     ),
 )

@@ -1,55 +1,74 @@
+# pyright: strict
 """JSON schemas for `tools/list`, generated from the spec rows' pydantic models.
 
 All post-processing of pydantic's output happens in `clean()`: `$ref`s inlined, automatic
 titles dropped, `anyOf: [T, null]` flattened to `T`. Several clients (Gemini, Vertex,
 older Inspector builds) reject `$ref` or `anyOf` beside `default`, and the titles only cost
-tokens. Output schemas must also admit the structured error object, because TypeScript-SDK
-clients validate `structuredContent` against `outputSchema` even when `isError` is true.
+tokens. Output schemas are built from each row's result descriptor (`tools/results.py`)
+plus the error object (`errors.ERROR_SCHEMA`).
 """
 
 from __future__ import annotations
 
 import copy
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
 
+from pydantic import BaseModel
+
+from bitrix24_scrum_mcp.errors import ERROR_SCHEMA
 from bitrix24_scrum_mcp.tools.common import ListInput
-from bitrix24_scrum_mcp.tools.spec import ToolSpec
+
+if TYPE_CHECKING:  # the spec table imports these schema helpers, so only for typing here
+    from bitrix24_scrum_mcp.tools.spec import ToolSpec
 
 JsonSchema = dict[str, Any]
+_NULL: JsonSchema = {"type": "null"}
 
 
-def _inline_refs(node: Any, defs: dict[str, Any]) -> Any:
-    if isinstance(node, dict):
-        ref = node.get("$ref")
-        if isinstance(ref, str) and ref.startswith("#/$defs/"):
-            target = copy.deepcopy(defs[ref.removeprefix("#/$defs/")])
-            rest = {k: v for k, v in node.items() if k != "$ref"}
-            return _inline_refs({**target, **rest}, defs)
-        return {k: _inline_refs(v, defs) for k, v in node.items() if k != "$defs"}
+def _each_object(node: Any, change: Callable[[JsonSchema], JsonSchema]) -> Any:
+    """Apply `change` to every object of a JSON tree, innermost first."""
     if isinstance(node, list):
-        return [_inline_refs(v, defs) for v in node]
+        return [_each_object(v, change) for v in cast(list[Any], node)]
+    if isinstance(node, dict):
+        return change({k: _each_object(v, change) for k, v in cast(JsonSchema, node).items()})
     return node
 
 
-def _simplify(node: Any, flatten_null: bool = True) -> Any:
-    if isinstance(node, list):
-        return [_simplify(v, flatten_null) for v in node]
-    if not isinstance(node, dict):
+def _inline_refs(schema: JsonSchema) -> JsonSchema:
+    defs: JsonSchema = schema.get("$defs", {})
+
+    def inline(node: JsonSchema) -> JsonSchema:
+        node.pop("$defs", None)
+        ref = node.pop("$ref", None)
+        if not (isinstance(ref, str) and ref.startswith("#/$defs/")):
+            return node
+        target = _each_object(copy.deepcopy(defs[ref.removeprefix("#/$defs/")]), inline)
+        return {**target, **node}
+
+    return _each_object(schema, inline)
+
+
+def _without_null(node: JsonSchema) -> JsonSchema:
+    """`{anyOf: [T, null], ...}` -> `{...T, ...}` (wider unions stay as they are)."""
+    variants: list[Any] = node.get("anyOf", [])
+    rest = [v for v in variants if v != _NULL]
+    if len(rest) != 1 or len(rest) == len(variants):
         return node
-    out: dict[str, Any] = {}
-    for key, value in node.items():
-        if key == "title" and isinstance(value, str):
-            continue  # pydantic's automatic "Groupid" titles; property maps hold dicts
-        if key == "default" and value is None:
-            continue
-        out[key] = _simplify(value, flatten_null)
-    variants = out.get("anyOf")
-    if flatten_null and isinstance(variants, list):
-        non_null = [v for v in variants if v != {"type": "null"}]
-        if len(non_null) == 1 and len(non_null) < len(variants):
-            del out["anyOf"]
-            out = {**non_null[0], **out}
-    return out
+    return {**rest[0], **{k: v for k, v in node.items() if k != "anyOf"}}
+
+
+def _portable(flatten_null: bool) -> Callable[[JsonSchema], JsonSchema]:
+    def change(node: JsonSchema) -> JsonSchema:
+        # pydantic's automatic titles ("Groupid") are strings; a property named title is not
+        out = {
+            k: v
+            for k, v in node.items()
+            if not (k == "title" and isinstance(v, str)) and not (k == "default" and v is None)
+        }
+        return _without_null(out) if flatten_null else out
+
+    return change
 
 
 def clean(schema: JsonSchema, *, flatten_null: bool = True) -> JsonSchema:
@@ -58,7 +77,7 @@ def clean(schema: JsonSchema, *, flatten_null: bool = True) -> JsonSchema:
     In inputs `X | None` only means "may be omitted", so the null branch is dropped; in
     outputs null is a value portals really send (`"deadline": null`), so it stays.
     """
-    return _simplify(_inline_refs(schema, schema.get("$defs", {})), flatten_null)
+    return _each_object(_inline_refs(schema), _portable(flatten_null))
 
 
 def input_schema(spec: ToolSpec) -> JsonSchema:
@@ -71,48 +90,46 @@ def input_schema(spec: ToolSpec) -> JsonSchema:
     return schema
 
 
-def _open(node: Any) -> Any:
+def _open(node: JsonSchema) -> JsonSchema:
     """Drop `required` and closedness: `select` may return a subset, portals add fields."""
-    if isinstance(node, list):
-        return [_open(v) for v in node]
-    if not isinstance(node, dict):
-        return node
     return {
-        k: _open(v)
+        k: v
         for k, v in node.items()
         if k not in ("required", "additionalProperties") or not isinstance(v, (list, bool))
     }
 
 
-def _item_schema(spec: ToolSpec) -> JsonSchema:
-    if spec.output is None:
-        return {"type": "object"}
-    schema = _open(clean(spec.output.model_json_schema(by_alias=True), flatten_null=False))
-    schema.pop("description", None)
+def _optional_not_null(node: JsonSchema) -> JsonSchema:
+    """`X | None = None` properties become X: our builders leave a None out, never send it.
+
+    Required properties keep their null (the error object's `http_status` is sent as null).
+    """
+    properties: JsonSchema = node.get("properties", {})
+    required: list[str] = node.get("required", [])
+    for name, prop in properties.items():
+        if name not in required:
+            properties[name] = _without_null(prop)
+    return node
+
+
+def model_schema(model: type[BaseModel], *, closed: bool) -> JsonSchema:
+    """A result model's schema: closed for what we build, open for what the portal sends.
+
+    Closed: pydantic's own `required` and `additionalProperties: false`, and optional
+    properties not nullable, because our builders leave None out. Open: nothing required,
+    nothing forbidden, and null kept, because portals really send `"deadline": null`.
+    """
+    raw = clean(model.model_json_schema(by_alias=True), flatten_null=False)
+    schema: JsonSchema = _each_object(raw, _optional_not_null if closed else _open)
+    schema.pop("description", None)  # model docstrings are for us, not for the client
     return schema
 
 
-def success_properties(spec: ToolSpec) -> JsonSchema:
-    """Properties of a successful call's `structuredContent`."""
-    if spec.kind == "list":
-        return {
-            "items": {"type": "array", "items": _item_schema(spec)},
-            "total": {"type": "integer"},
-            "next": {"type": "integer"},
-        }
-    if spec.kind == "value":
-        return {"result": spec.value_schema}
-    properties = dict(_item_schema(spec).get("properties", {}))
-    if spec.value_schema:  # an object result that some portals send as a bare value
-        properties["result"] = spec.value_schema
-    return properties
-
-
 def output_schema(spec: ToolSpec) -> JsonSchema:
-    """The result shape on success: nothing required and nothing forbidden.
+    """The row's result on success, or the error object: clients may check either.
 
-    That openness is what lets the error object `{error, error_description, method,
-    http_status, retryable, details?}` validate too (no success property shares its names),
-    without repeating its definition in every tool; the server instructions describe it.
+    TypeScript-SDK clients (the MCP Inspector among them) validate `structuredContent`
+    against `outputSchema` even when `isError` is true, so the error object is the second
+    branch of every tool's schema, declared as exactly as the success branch.
     """
-    return {"type": "object", "properties": success_properties(spec)}
+    return {"type": "object", "anyOf": [spec.result.schema(), ERROR_SCHEMA]}

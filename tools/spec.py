@@ -1,25 +1,24 @@
-"""The spec table row: one `ToolSpec` per REST method, the single source for everything else.
+# pyright: strict
+"""The spec table row: one `ToolSpec` per tool, the single source for everything else.
 
 From a row come the tool name, the JSON schemas (`tools/schema.py`), the validation (its
-pydantic input model), the forwarding (its REST method), the shaping of results, the
-annotations, the README table and the MCPB manifest. Adding a method is adding a row.
+pydantic input model), how it runs (its runner, `tools/runner.py`), what it returns (its
+result descriptor, `tools/results.py`), the annotations, the README table and the MCPB
+manifest. Adding a tool is adding a row; CONTRIBUTING.md lists the rest.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass
 
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
+from pydantic import BaseModel
 
+from bitrix24_scrum_mcp.errors import Bitrix24Error
 from bitrix24_scrum_mcp.tools.common import ListInput
-
-ResultKind = Literal["object", "list", "value"]
-"""How the REST `result` becomes `structuredContent`: an object as is, a list as
-`{items, total, next}`, anything else (true, 5, []) as `{result: value}`."""
+from bitrix24_scrum_mcp.tools.results import ListResult, OwnResult, Result
+from bitrix24_scrum_mcp.tools.runner import Runner, forward, forward_pages
 
 _NAME_PREFIXES = ("tasks.api.scrum.", "socialnetwork.api.")
 
@@ -52,43 +51,75 @@ def read_tool_for(method: str, offered: Collection[str]) -> str | None:
     return None
 
 
-class ResultModel(BaseModel):
-    """Base for documented result objects: declares the documented fields, admits more.
-
-    Real portals add fields over time; a result schema that forbade them would make
-    clients reject good answers.
-    """
-
-    model_config = ConfigDict(extra="allow", alias_generator=to_camel)
-
-
-class FieldsResult(ResultModel):
-    """What every `*.getFields` method returns: `{fields: {name: {type}}}`."""
-
-    fields: dict[str, dict[str, Any]] = Field(description="Writable fields and their types")
-
-
 @dataclass(frozen=True, slots=True)
 class ToolSpec:
-    """One REST method exposed as one MCP tool."""
+    """One MCP tool: what it takes (`input`), how it runs (`run`), what it returns (`result`).
+
+    A one-to-one tool forwards one REST method. It is a row in its family module's `TOOLS`,
+    named after the method (`tasks.api.scrum.sprint.get` -> `sprint_get`):
+
+        ToolSpec(
+            method="tasks.api.scrum.sprint.get", toolset="sprint", title="Get sprint",
+            description="Get one sprint by its id.", input=id_input("Sprint id"),
+            result=ObjectResult(SprintResult), read_only=True,
+        )
+
+    `run` defaults to `forward`. A list row takes a `ListInput` subclass and says
+    `result=ListResult(SprintResult), run=forward_pages` (so `limit` works); a bare answer
+    is `result=ValueResult({"type": "boolean"})`.
+
+    A composed tool makes several REST calls. Its row carries its own name, runner and
+    result model, defined beside it in its module:
+
+        class Overview(OwnModel):            # closed: exactly these keys come back
+            active_sprint: dict[str, Any] | None = None
+            backlog_tasks: int
+
+        async def overview(ctx: RunContext, args: OverviewInput) -> dict[str, Any]:
+            sprints = await ctx.client.call("tasks.api.scrum.sprint.list", {...}, write=False)
+            ...
+            return Overview(active_sprint=..., backlog_tasks=...).dump()
+
+        ToolSpec(method="tasks.api.scrum.sprint.list", name_override="scrum_overview",
+                 toolset="workbench", title=..., description=..., input=OverviewInput,
+                 result=OwnResult(Overview), run=overview, read_only=True)
+
+    The runner gets the REST client, its own row, the offered rows by name and a progress
+    callback (`RunContext`); reads pass `write=False`, which lets the client retry them. It
+    raises `Bitrix24Error` (the client already does) and the dispatcher makes the error
+    result; whatever it returns is checked against `result.schema()`. CONTRIBUTING.md
+    ("Adding a tool") lists the other files to touch and the command that regenerates the
+    snapshot, README table and manifest.
+    """
 
     method: str
+    """The REST method a one-to-one row forwards to; a composed row names its main call.
+    Errors raised before any call (invalid arguments) carry it."""
     toolset: str
     title: str
     description: str
     input: type[BaseModel]
-    kind: ResultKind = "object"
-    output: type[BaseModel] | None = None
-    """Model of the result object (kind=object) or of one item (kind=list)."""
-    value_schema: dict[str, Any] = field(default_factory=dict)
-    """JSON schema of `result` when kind=value."""
-    items_key: str | None = None
-    """For lists nested in an object result, e.g. `tasks.task.list` -> result.tasks."""
+    result: Result
+    run: Runner = forward
     read_only: bool = False
     destructive: bool = False
     idempotent: bool = False
     name_override: str | None = None
-    """Only for tools that are not one REST method (the bulk tool)."""
+    """For tools that are not named after one REST method (scrum_batch, composed tools)."""
+
+    def __post_init__(self) -> None:
+        """Refuse, when the table is imported, a row that would run wrongly."""
+        if self.run is forward_pages and not (
+            self.paginated and isinstance(self.result, ListResult)
+        ):
+            raise ValueError(f"{self.name}: forward_pages needs a ListInput and a ListResult")
+        if self.run is forward and self.paginated:
+            raise ValueError(
+                f"{self.name}: a ListInput row runs with forward_pages (or a runner "
+                "of its own), else its `limit` is ignored"
+            )
+        if self.forwards and isinstance(self.result, OwnResult):
+            raise ValueError(f"{self.name}: an OwnResult is built by the row's own runner")
 
     @property
     def name(self) -> str:
@@ -96,5 +127,18 @@ class ToolSpec:
 
     @property
     def paginated(self) -> bool:
-        """Whether the input takes `start`/`limit`, so pages can be fetched ahead in a batch."""
+        """Whether the input takes `start`/`limit`."""
         return issubclass(self.input, ListInput)
+
+    @property
+    def forwards(self) -> bool:
+        """Whether the row is exactly one call of `method`, so scrum_batch can run it."""
+        return self.run is forward or self.run is forward_pages
+
+
+def outcome_hint(spec: ToolSpec, exc: Bitrix24Error, offered: Collection[str]) -> str:
+    """`; check the current state with sprint_get` where a failed write may have applied."""
+    if spec.read_only or not exc.maybe_applied:
+        return ""
+    check = read_tool_for(spec.method, offered)
+    return f"; check the current state with {check}" if check else ""

@@ -1,3 +1,4 @@
+# pyright: strict
 """Sprint tools: `tasks.api.scrum.sprint.*` (planned -> active -> completed)."""
 
 from __future__ import annotations
@@ -17,7 +18,15 @@ from bitrix24_scrum_mcp.tools.common import (
     SprintStatus,
     id_input,
 )
-from bitrix24_scrum_mcp.tools.spec import FieldsResult, ResultModel, ToolSpec
+from bitrix24_scrum_mcp.tools.results import (
+    FieldsResult,
+    ListResult,
+    ObjectResult,
+    ResultModel,
+    ValueResult,
+)
+from bitrix24_scrum_mcp.tools.runner import forward_pages
+from bitrix24_scrum_mcp.tools.spec import ToolSpec
 
 _DATE = "ISO 8601 with offset (2021-11-22T00:00:00+02:00) or a unix timestamp"
 
@@ -92,7 +101,7 @@ TOOLS = (
         description="Create a sprint in a Scrum group (status planned unless given). Then put "
         "tasks in it with task_update (entityId = sprint id) and start it with sprint_start.",
         input=SprintAddInput,
-        output=SprintResult,
+        result=ObjectResult(SprintResult),
     ),
     ToolSpec(
         method="tasks.api.scrum.sprint.update",
@@ -101,7 +110,7 @@ TOOLS = (
         description="Change a sprint's name, group, dates, sort or status. Prefer sprint_start "
         "and sprint_complete to change status; a group cannot have two active sprints.",
         input=SprintUpdateInput,
-        output=SprintResult,
+        result=ObjectResult(SprintResult),
         idempotent=True,
     ),
     ToolSpec(
@@ -111,7 +120,7 @@ TOOLS = (
         description="Start a planned sprint by its id: it becomes active, its tasks go onto the "
         "sprint's Kanban. Fails unless planned, or if the group already has an active sprint.",
         input=id_input("Sprint id (status planned)"),
-        output=SprintResult,
+        result=ObjectResult(SprintResult),
     ),
     ToolSpec(
         method="tasks.api.scrum.sprint.complete",
@@ -121,7 +130,7 @@ TOOLS = (
         "sprint id). Unfinished tasks return to the backlog.",
         # docs: `id` here is the group id.
         input=id_input("Scrum (group) id whose active sprint to complete"),
-        output=SprintResult,
+        result=ObjectResult(SprintResult),
     ),
     ToolSpec(
         method="tasks.api.scrum.sprint.get",
@@ -130,7 +139,7 @@ TOOLS = (
         description="Get one sprint by its id.",
         # docs: the table names the parameter `sprintId`; every example and error uses `id`.
         input=id_input("Sprint id"),
-        output=SprintResult,
+        result=ObjectResult(SprintResult),
         read_only=True,
     ),
     ToolSpec(
@@ -140,8 +149,8 @@ TOOLS = (
         description="List sprints, e.g. of one Scrum with filter {'GROUP_ID': id} or only the "
         "active one with {'STATUS': 'active'}. Keys are UPPER_SNAKE; items come back camelCase.",
         input=SprintListInput,
-        kind="list",
-        output=SprintResult,
+        result=ListResult(SprintResult),
+        run=forward_pages,
         read_only=True,
     ),
     ToolSpec(
@@ -151,8 +160,7 @@ TOOLS = (
         description="Delete a sprint by its id. Move its tasks out first (task_update): a sprint "
         "with tasks cannot be deleted.",
         input=id_input("Sprint id"),
-        kind="value",
-        value_schema={"type": "array"},
+        result=ValueResult({"type": "array"}),
         destructive=True,
         idempotent=True,
     ),
@@ -162,7 +170,7 @@ TOOLS = (
         title="Sprint fields",
         description="List the writable sprint fields and their types.",
         input=NoInput,
-        output=FieldsResult,
+        result=ObjectResult(FieldsResult),
         read_only=True,
     ),
 )

@@ -1,3 +1,4 @@
+# pyright: strict
 """Scrum task tools: `tasks.api.scrum.task.*` (a task's place in backlog/sprint, points, epic)."""
 
 from __future__ import annotations
@@ -7,7 +8,8 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from bitrix24_scrum_mcp.tools.common import Id, NoInput, ScrumModel, Sort, id_input
-from bitrix24_scrum_mcp.tools.spec import FieldsResult, ResultModel, ToolSpec
+from bitrix24_scrum_mcp.tools.results import FieldsResult, ObjectResult, ResultModel
+from bitrix24_scrum_mcp.tools.spec import ToolSpec
 
 StoryPoints = Annotated[str, Field(max_length=20)]
 
@@ -52,8 +54,7 @@ TOOLS = (
         description="Move a task of the Scrum's group into the backlog or a sprint (entityId), "
         "and set its story points, epic and sort. To move many tasks use scrum_batch.",
         input=ScrumTaskUpdateInput,
-        output=TaskUpdateResult,
-        value_schema={"type": "boolean"},
+        result=ObjectResult(TaskUpdateResult, bare={"type": "boolean"}),
         idempotent=True,
     ),
     ToolSpec(
@@ -63,7 +64,7 @@ TOOLS = (
         description="Get a task's Scrum attributes: where it is (entityId = backlog or sprint "
         "id), story points, epic and sort.",
         input=id_input("Task id"),
-        output=ScrumTaskResult,
+        result=ObjectResult(ScrumTaskResult),
         read_only=True,
     ),
     ToolSpec(
@@ -72,7 +73,7 @@ TOOLS = (
         title="Scrum task fields",
         description="List the Scrum task fields and their types.",
         input=NoInput,
-        output=FieldsResult,
+        result=ObjectResult(FieldsResult),
         read_only=True,
     ),
 )

@@ -1,3 +1,4 @@
+# pyright: strict
 """Companion task tools: `tasks.task.add/get/list` (commonly used fields only).
 
 The Scrum methods place and estimate tasks but cannot create or read them; a Scrum's tasks
@@ -21,7 +22,9 @@ from bitrix24_scrum_mcp.tools.common import (
     Text,
     UpperModel,
 )
-from bitrix24_scrum_mcp.tools.spec import ResultModel, ToolSpec
+from bitrix24_scrum_mcp.tools.results import ListResult, ObjectResult, ResultModel
+from bitrix24_scrum_mcp.tools.runner import forward_pages
+from bitrix24_scrum_mcp.tools.spec import ToolSpec
 
 IdText = str  # docs: tasks.task.* answer ids and codes as strings ("3711", "2")
 SelectName = Annotated[str, Field(pattern=r"^(\*|[A-Za-z_]{1,64})$")]
@@ -105,7 +108,7 @@ TOOLS = (
         description="Create a task. Set GROUP_ID to the Scrum's group id to plan it there; it "
         "lands in the backlog, then task_update places it in a sprint.",
         input=TaskAddInput,
-        output=TaskEnvelope,
+        result=ObjectResult(TaskEnvelope),
     ),
     ToolSpec(
         method="tasks.task.get",
@@ -115,8 +118,7 @@ TOOLS = (
         "its sprint, points or epic use task_get. A task not found or not visible gives "
         "result [].",
         input=TaskGetInput,
-        output=TaskEnvelope,
-        value_schema=_NOT_FOUND,
+        result=ObjectResult(TaskEnvelope, bare=_NOT_FOUND),
         read_only=True,
     ),
     ToolSpec(
@@ -127,9 +129,8 @@ TOOLS = (
         "more than the stored fields. In filters STATUS includes overdue states (-1..-3); "
         "REAL_STATUS is the plain status.",
         input=TaskListInput,
-        kind="list",
-        output=TaskItem,
-        items_key="tasks",
+        result=ListResult(TaskItem, key="tasks"),
+        run=forward_pages,
         read_only=True,
     ),
 )

@@ -1,3 +1,4 @@
+# pyright: strict
 """Companion user tool: `user.current`, who the webhook or token acts as."""
 
 from __future__ import annotations
@@ -5,7 +6,8 @@ from __future__ import annotations
 from pydantic import Field
 
 from bitrix24_scrum_mcp.tools.common import NoInput
-from bitrix24_scrum_mcp.tools.spec import ResultModel, ToolSpec
+from bitrix24_scrum_mcp.tools.results import ObjectResult, ResultModel
+from bitrix24_scrum_mcp.tools.spec import ToolSpec
 
 
 class CurrentUser(ResultModel):
@@ -25,7 +27,7 @@ TOOLS = (
         description="Who the server acts as (the webhook's or token's user): id and name. Use "
         "the id for createdBy or RESPONSIBLE_ID.",
         input=NoInput,
-        output=CurrentUser,
+        result=ObjectResult(CurrentUser),
         read_only=True,
     ),
 )

@@ -25,6 +25,7 @@ from mcp import Client
 from starlette.responses import Response
 
 from bitrix24_scrum_mcp.tools import ALL_TOOLS
+from bitrix24_scrum_mcp.tools.results import ListResult, ValueResult
 from bitrix24_scrum_mcp.tools.schema import input_schema, output_schema
 from bitrix24_scrum_mcp.tools.spec import ToolSpec
 from tests.helpers import limits, mcp_session
@@ -55,13 +56,14 @@ FUZZ = settings(
 
 def answer_for(spec: ToolSpec | None) -> Any:
     """A success the tool's output schema accepts, whatever was asked."""
-    if spec is None or spec.method == "batch":
+    if spec is None or not spec.forwards:
         return {"result": {}, "result_error": {}, "result_total": {}, "result_next": {}}
-    if spec.kind == "list":
-        return [] if not spec.items_key else {spec.items_key: []}
-    if spec.kind == "value":
-        kind = spec.value_schema.get("type")
-        return {"array": [], "boolean": True, "integer": 1, "object": {}}.get(kind, True)
+    result = spec.result
+    if isinstance(result, ListResult):
+        return [] if not result.key else {result.key: []}
+    if isinstance(result, ValueResult):
+        samples: dict[str, Any] = {"array": [], "boolean": True, "integer": 1, "object": {}}
+        return samples.get(str(result.value.get("type")), True)
     return {}
 
 
@@ -290,8 +292,6 @@ def test_nan_and_infinity_never_reach_the_portal_as_such(live: Live, value: Any)
 
 def test_every_answer_used_by_the_fuzzer_fits_its_output_schema() -> None:
     for spec in ALL_TOOLS:
-        if spec.method == "batch":
-            continue
-        from bitrix24_scrum_mcp.shaping import shape
-
-        jsonschema.validate(shape(spec, answer_for(spec)), output_schema(spec))
+        if spec.forwards:
+            shaped = spec.result.shape(answer_for(spec), None, None)
+            jsonschema.validate(shaped, output_schema(spec))
