@@ -16,7 +16,7 @@ from typing import Any, cast
 
 from jsonschema import Draft202012Validator
 from jsonschema.protocols import Validator
-from mcp.types import CallToolResult, TextContent
+from mcp.types import CallToolResult, ContentBlock, TextContent
 
 from bitrix24_scrum_mcp.client import Bitrix24Client
 from bitrix24_scrum_mcp.errors import (
@@ -26,6 +26,7 @@ from bitrix24_scrum_mcp.errors import (
     UnknownToolError,
 )
 from bitrix24_scrum_mcp.redact import REDACTOR
+from bitrix24_scrum_mcp.result_caps import bound
 from bitrix24_scrum_mcp.tools.runner import Progress, RunContext, no_progress
 from bitrix24_scrum_mcp.tools.spec import ToolSpec, outcome_hint
 from bitrix24_scrum_mcp.validation import validate
@@ -61,6 +62,7 @@ class Dispatcher:
         try:
             args = validate(spec.input, arguments, method=spec.method)
             structured = await spec.run(RunContext(self.client, spec, self.specs, progress), args)
+            structured, note = bound(spec, structured, args, self.client.limits)
         except Bitrix24Error as exc:
             return self._error(spec, exc)
         except Exception:  # a bug of ours must not take the session down or leak details
@@ -74,9 +76,10 @@ class Dispatcher:
             text = _compact(structured)
         if not self._checks[name].is_valid(structured):
             return self._mismatch(spec, structured, text)
-        return CallToolResult(
-            content=[TextContent(type="text", text=text)], structured_content=structured
-        )
+        content: list[ContentBlock] = [TextContent(type="text", text=text)]
+        if note:
+            content.append(TextContent(type="text", text=note))
+        return CallToolResult(content=content, structured_content=structured)
 
     def _mismatch(self, spec: ToolSpec, structured: Any, text: str) -> CallToolResult:
         """An answer our outputSchema does not admit: clients would reject it outright.

@@ -9,6 +9,7 @@
     │   ├── TimeoutError_                the portal did not answer in time
     │   └── OutcomeUnknownError          a write was sent, the answer was lost
     ├── ClientGoneError                the MCP client left before the request was sent
+    ├── ResultTooLargeError            a read's result would flood the model's context
     ├── BadResponseError               an answer that is not a Bitrix24 envelope
     └── RemoteError                    the portal's own {error, error_description}
         ├── RateLimitedError             QUERY_LIMIT_EXCEEDED, OPERATION_TIME_LIMIT
@@ -186,6 +187,12 @@ class ClientGoneError(Bitrix24Error):
 
     code = "CANCELLED"
     retryable = True
+
+
+class ResultTooLargeError(Bitrix24Error):
+    """A read's result is over BITRIX24_MAX_RESULT_BYTES even with long strings shortened."""
+
+    code = "RESULT_TOO_LARGE"
 
 
 class BadResponseError(Bitrix24Error):

@@ -52,6 +52,16 @@ class OwnModel(BaseModel):
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
+class Truncated(OwnModel):
+    """Why a page holds fewer items than the portal sent, and how to get the rest."""
+
+    note: str
+    omitted: int = Field(description="Items the portal sent that are not shown")
+    next_arguments: dict[str, Any] | None = Field(
+        default=None, description="Call the tool again with these arguments for the rest"
+    )
+
+
 class ListPage(OwnModel):
     """One or more pages of a portal list, the way every list tool returns them."""
 
@@ -59,6 +69,9 @@ class ListPage(OwnModel):
     total: int | None = Field(default=None, description="All matching items (not with start=-1)")
     next: int | None = Field(
         default=None, description="`start` of the next page; absent at the end"
+    )
+    truncated: Truncated | None = Field(
+        default=None, description="Present when items were left out to bound the result's size"
     )
 
 
