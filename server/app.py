@@ -89,12 +89,15 @@ def create_server(client: Bitrix24Client, specs: Sequence[ToolSpec]) -> Server[A
         async def progress(done: float, total: float | None, message: str | None) -> None:
             await ctx.session.report_progress(done, total, message)
 
-        try:
-            async with callers.attending(ctx.request) as attendance:
+        unknown: UnknownToolError | None = None
+        async with callers.attending(ctx.request) as attendance:
+            try:
                 async with client_logs.forwarded(ctx, asked):
                     return await dispatcher.call(params.name, params.arguments, progress)
-        except UnknownToolError as exc:
-            raise MCPError(INVALID_PARAMS, exc.description) from None
+            except UnknownToolError as exc:
+                unknown = exc
+        if unknown is not None:
+            raise MCPError(INVALID_PARAMS, unknown.description)
         assert attendance.client_left  # only a disconnect ends the block without a result
         gone = ClientGoneError("the MCP client disconnected; the call was stopped")
         return CallToolResult(  # nobody reads it; the SDK needs a result all the same

@@ -98,15 +98,18 @@ async def attending(request: HttpRequest | None) -> AsyncGenerator[Attendance, N
     """Run one tool call for the caller of `request` (None: stdio or in-process).
 
     Over HTTP the block is cancelled when the client disconnects, and the yielded
-    `Attendance` says so afterwards.
+    `Attendance` says so afterwards. An exception leaving the block over HTTP comes out of
+    a task group, wrapped in an `ExceptionGroup`: raise protocol errors after the block.
     """
-    caller = http_caller(request) if request is not None else LOCAL
     seen = Attendance()
+    if request is None:  # stdio, in-process: the SDK cancels what its client cancels
+        yield seen
+        return
+    caller = http_caller(request)
     token = _CURRENT.set(caller)
     try:
         async with anyio.create_task_group() as group:
-            if request is not None:
-                group.start_soon(_watch, caller, group.cancel_scope, seen)
+            group.start_soon(_watch, caller, group.cancel_scope, seen)
             try:
                 yield seen
             finally:
