@@ -9,7 +9,8 @@ own. The interpreter switches threads between those calls (every `sys.getswitchi
 5 ms), so the event loop waits at most about that long, plus one element's decode.
 
 The result equals `json.loads(body)` (same types, last duplicate key wins, the same
-`ValueError` subclasses on bad input), with NaN and Infinity refused as the caller asks.
+`ValueError` subclasses on bad input), with NaN and Infinity refused as the caller asks,
+except that an array of the walked levels keeps its first `KEPT_ITEMS` elements only.
 """
 
 from __future__ import annotations
@@ -21,6 +22,17 @@ from typing import Any
 
 WALKED_LEVELS = 3
 """Container levels walked in Python: envelope -> result -> items (or tasks -> items)."""
+KEPT_ITEMS = 10_000
+"""Elements kept of one walked array. A portal page has 50, `limit` asks for 500 at most and
+no tool result shows more than `BITRIX24_MAX_RESULT_ITEMS`; the elements after these are
+checked and dropped as they are read, so a 60,000-item answer costs 10,000 items' memory."""
+
+
+class ClippedList(list[Any]):
+    """An array of which only the first `KEPT_ITEMS` elements were kept; `sent` counts all."""
+
+    sent: int = 0
+
 
 _SPACE = re.compile(r"[ \t\n\r]*")
 
@@ -76,13 +88,22 @@ class _Walker:
 
     def array(self, at: int, levels: int) -> tuple[list[Any], int]:
         out: list[Any] = []
+        sent = 0
         at = self.skip(at)
         if self.text[at : at + 1] == "]":
             return out, at + 1
         while True:
             item, at = self.value(at, levels)
-            out.append(item)
+            sent += 1
+            if sent <= KEPT_ITEMS:
+                out.append(item)
             at = self.skip(at)
             if self.text[at : at + 1] == "]":
-                return out, at + 1
+                return (out if sent <= KEPT_ITEMS else _clipped(out, sent)), at + 1
             at = self.skip(self.expect(at, ","))
+
+
+def _clipped(kept: list[Any], sent: int) -> ClippedList:
+    out = ClippedList(kept)
+    out.sent = sent
+    return out

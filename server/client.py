@@ -40,7 +40,6 @@ from bitrix24_scrum_mcp.errors import (
 )
 from bitrix24_scrum_mcp.oauth import TokenKeeper
 from bitrix24_scrum_mcp.pacing import DeadlinePassed, Pacer, PortalBudget, Slot
-from bitrix24_scrum_mcp.redact import REDACTOR
 
 logger = logging.getLogger(__name__)
 
@@ -202,7 +201,6 @@ class Bitrix24Client:
             ) from None
         except (*_LOST_ANSWER, httpx2.HTTPError, OSError) as exc:
             raise self._lost(method, write, f"connection lost ({type(exc).__name__})") from None
-        answer = REDACTOR.scrub_bytes(answer)  # a portal echoing our URL must not leak it
         try:
             if 300 <= status < 400:
                 raise _redirect(method, status, headers.get("location", ""))

@@ -16,6 +16,7 @@ import anyio.to_thread
 
 from bitrix24_scrum_mcp import big_json
 from bitrix24_scrum_mcp.errors import BadResponseError, remote_error
+from bitrix24_scrum_mcp.redact import REDACTOR
 
 LARGE_BODY_BYTES = 256 * 1024
 """From this size an answer is decoded in a worker thread, in small steps (`big_json`):
@@ -55,10 +56,17 @@ def _as_int(value: Any) -> int | None:
 async def parse_answer(
     method: str, status: int, content_type: str, body: bytes | bytearray
 ) -> RestResult:
-    """`parse`, off the event loop for a large body."""
+    """`parse` of a body scrubbed of our secrets (a portal echoing our URL must not leak
+    it), off the event loop for a large body."""
     if len(body) < LARGE_BODY_BYTES:
-        return parse(method, status, content_type, body)
-    return await anyio.to_thread.run_sync(parse, method, status, content_type, body)
+        return parse(method, status, content_type, REDACTOR.scrub_bytes(body))
+    return await anyio.to_thread.run_sync(_scrub_and_parse, method, status, content_type, body)
+
+
+def _scrub_and_parse(
+    method: str, status: int, content_type: str, body: bytes | bytearray
+) -> RestResult:
+    return parse(method, status, content_type, REDACTOR.scrub_bytes(body))
 
 
 def _loads(body: bytes | bytearray) -> Any:

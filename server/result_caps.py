@@ -26,6 +26,7 @@ from typing import Any, cast
 
 from pydantic import BaseModel
 
+from bitrix24_scrum_mcp.big_json import ClippedList
 from bitrix24_scrum_mcp.config import Limits
 from bitrix24_scrum_mcp.errors import ResultTooLargeError
 from bitrix24_scrum_mcp.tools.common import PAGE_SIZE, ListInput
@@ -82,25 +83,26 @@ def _page(
         if budget < 0:
             break
         fits += 1
-    if fits == len(items):
+    sent = items.sent if isinstance(items, ClippedList) else len(items)
+    if fits == sent:
         return page
     start = args.start if isinstance(args, ListInput) and args.start is not None else 0
     keep = fits - fits % PAGE_SIZE if fits >= PAGE_SIZE else fits
     next_start = start + (keep if keep >= PAGE_SIZE else PAGE_SIZE)
     note = (
-        f"Showing {keep} of the {len(items)} items the portal sent: one tool result holds at "
+        f"Showing {keep} of the {sent} items the portal sent: one tool result holds at "
         f"most {limits.max_result_items} items and {limits.max_result_bytes} bytes "
         "(BITRIX24_MAX_RESULT_ITEMS, BITRIX24_MAX_RESULT_BYTES)."
     )
     if keep < PAGE_SIZE:
         note += " Its items are large: ask for fewer fields with select."
     next_arguments: dict[str, Any] | None = None
-    out = {**page, "items": items[:keep]}
+    out = {**page, "items": list(items[:keep])}
     if start >= 0 and isinstance(args, ListInput):
         next_arguments = {**args.model_dump(by_alias=True, exclude_none=True), "start": next_start}
         out["next"] = next_start
         note += " Call the tool again with nextArguments for the rest."
-    truncated = Truncated(note=note, omitted=len(items) - keep, next_arguments=next_arguments)
+    truncated = Truncated(note=note, omitted=sent - keep, next_arguments=next_arguments)
     out["truncated"] = truncated.dump()
     return out
 

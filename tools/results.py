@@ -131,7 +131,8 @@ class ListResult(Result):
             result = cast(dict[str, Any], result).get(self.key, [])
         if isinstance(result, dict):  # a PHP array with non-sequential keys arrives as an object
             return list(cast(dict[str, Any], result).values())
-        return list(cast(list[Any], result)) if isinstance(result, list) else []
+        # The decoded list itself, no copy: it may be a 10,000-item `big_json.ClippedList`.
+        return cast(list[Any], result) if isinstance(result, list) else []
 
     def schema(self) -> JsonSchema:
         schema = model_schema(ListPage, closed=True)
