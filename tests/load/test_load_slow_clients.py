@@ -10,7 +10,6 @@ from __future__ import annotations
 import resource
 import socket
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -26,6 +25,7 @@ from tests.ecosystem.support import (
     Served,
     clean_env,
     free_port,
+    running,
     server_command,
     wait_healthy,
 )
@@ -45,19 +45,8 @@ MCP_HEADERS = {
 def limited(http: HttpSettings) -> Iterator[Served]:
     """Our HTTP server as `serve_http` runs it (sandbox portal), in a thread."""
     app = build_http_app(Settings(portal=Sandbox(), limits=FAST), http)
-    server = http_server(app, http, "CRITICAL")
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(512)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        yield Served(sock.getsockname()[1])
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    with running(http_server(app, http, "CRITICAL")) as served:
+        yield served
 
 
 def slow_sockets(port: int, count: int, stack: ExitStack) -> list[socket.socket]:
