@@ -14,10 +14,11 @@ as `serve` in its own process, as users run it.
   slow       300 connections that never finish their headers (`MCP_HTTP_HEADER_TIMEOUT`
              default 10 s): how many are held and for how long (goal: closed within the
              header timeout), and a tools/list from a real client meanwhile.
-  large      A `sprint_list` answer of 60,000 items (13.3 MB) over stdio, with `tools/list`
-             pings every 10 ms meanwhile: the longest ping (the event loop's stall, goal
-             < 100 ms), peak RSS (goal < 150 MB) and the tool result's bytes (goal within
-             BITRIX24_MAX_RESULT_BYTES).
+  large      A `sprint_list` answer of 60,000 items (13.3 MB) over stdio: event-loop steps
+             over 100 ms during the call (asyncio debug mode, a second run; goal: none),
+             the longest of `tools/list` pings sent every 10 ms meanwhile (as a client sees
+             it, GIL hand-offs and this machine's load included), peak RSS (goal < 150 MB)
+             and the tool result's bytes (goal within BITRIX24_MAX_RESULT_BYTES).
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ import argparse
 import asyncio
 import contextlib
 import json
+import re
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -255,7 +258,7 @@ async def _large(quick: bool) -> dict[str, Any]:
     with recording_portal(huge_items=items) as portal:
         env = server_env(BITRIX24_WEBHOOK_URL=portal.webhook, BITRIX24_RATE_LIMIT="0/0")
         async with stdio_session(our_server(), env) as peer:
-            await peer.request("tools/list")
+            await _warm_up(peer)
             startup = rss_kib(peer.pid)
             pings: list[float] = []
             done = asyncio.Event()
@@ -282,6 +285,7 @@ async def _large(quick: bool) -> dict[str, Any]:
             result, seconds = await big()
             await ping_task
             after = rss_kib(peer.pid)
+    slow_callbacks = await _slow_callbacks(portal_items=items)
     text = result["content"][0]["text"]
     page = result.get("structuredContent") or {}
     stall_ms = (max(pings) - sorted(quiet)[len(quiet) // 2]) * 1000 if pings else None
@@ -293,7 +297,8 @@ async def _large(quick: bool) -> dict[str, Any]:
         "ping_idle_p50_ms": round(sorted(quiet)[len(quiet) // 2] * 1000, 2),
         "ping_max_ms": round(max(pings) * 1000, 1) if pings else None,
         "stall_ms": round(stall_ms, 1) if stall_ms is not None else None,
-        "rss_after_startup_mib": round(startup["peak_rss_kib"] / 1024, 1),
+        "loop_callbacks_over_100ms": slow_callbacks,
+        "rss_after_warm_up_mib": round(startup["peak_rss_kib"] / 1024, 1),
         "peak_rss_mib": round(after["peak_rss_kib"] / 1024, 1),
         "result_bytes": len(text.encode()),
         "result_items": len(page.get("items", [])),
@@ -301,6 +306,32 @@ async def _large(quick: bool) -> dict[str, Any]:
         "truncated_note": (page.get("truncated") or {}).get("note", ""),
         "before": "18 s, a concurrent call waited 17.9 s, RSS 318 MB, a 12 MB tool result",
     }
+
+
+async def _warm_up(peer: Any) -> None:
+    """The first calls of a process build what later ones reuse (the HTTP client and its TLS
+    context, lazily imported modules): a one-time cost, measured by coldstart.py, not here."""
+    for _ in range(3):
+        await peer.request("tools/list")
+        await peer.call_tool("user_current", {})
+
+
+async def _slow_callbacks(portal_items: int) -> list[float]:
+    """The same call with asyncio's debug mode on, which logs every event-loop step that
+    took over 100 ms: the stall measured inside the server, free of ping round trips."""
+    with recording_portal(huge_items=portal_items) as portal, tempfile.TemporaryFile() as err:
+        env = server_env(
+            BITRIX24_WEBHOOK_URL=portal.webhook, BITRIX24_RATE_LIMIT="0/0", PYTHONASYNCIODEBUG="1"
+        )
+        async with stdio_session(our_server(), env, stderr=err) as peer:
+            await _warm_up(peer)
+            await asyncio.sleep(0.5)  # the log of those steps is written after their answer
+            started = err.tell()
+            await peer.call_tool("sprint_list", {"filter": {"GROUP_ID": 7}})
+            await peer.request("tools/list")
+        err.seek(started)
+        log_text = err.read().decode(errors="replace")
+    return [float(ms) * 1000 for ms in re.findall(r"took (\d+\.\d+) seconds", log_text)]
 
 
 # --- run ---------------------------------------------------------------------------------------
@@ -317,7 +348,7 @@ async def _measure(quick: bool) -> dict[str, Any]:
         "fresh_call_during_burst": ab["fresh_call_during_burst_s"] < GOALS["fresh_latency_s"],
         "late_call": ab["late_call_latency_s"] < GOALS["fresh_latency_s"],
         "slow_clients_closed": out["slow"]["met"],
-        "stall": lg["stall_ms"] is not None and lg["stall_ms"] < GOALS["stall_ms"],
+        "stall": not lg["loop_callbacks_over_100ms"],
         "peak_rss": lg["peak_rss_mib"] < GOALS["peak_rss_mib"],
         "result_bytes": lg["result_bytes"] <= MAX_RESULT_BYTES,
     }
