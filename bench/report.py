@@ -252,7 +252,7 @@ def _load(ld: dict[str, Any]) -> list[str]:
             ],
             [
                 "peak RSS (after warm-up)",
-                f"{lg['peak_rss_mib']} MiB ({lg['rss_after_startup_mib']})",
+                f"{lg['peak_rss_mib']} MiB ({lg['rss_after_warm_up_mib']})",
             ],
             ["tool result", f"{lg['result_bytes']} bytes, {lg['result_items']} items"],
             ["its note", lg["truncated_note"]],
