@@ -33,7 +33,7 @@ from common import (
     summary_ms,
 )
 
-GOAL_MS = 1.0
+GOAL_MS = 2.0  # issue 11: under 2 ms added at p50
 METHOD = "tasks.api.scrum.sprint.get"
 TOOL = "sprint_get"
 

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 EXPERIMENTS = Path(__file__).resolve().parent / "experiments.md"
+OVERHEAD_GOAL_MS = 2.0
+"""issue 11: under 2 ms added per call at p50 (older results.json files say 1 ms)."""
 
 
 def _ok(met: bool | None) -> str:
@@ -54,9 +56,9 @@ def _summary(r: dict[str, Any]) -> list[str]:
         rows.append(
             [
                 "2. Added per call over stdio vs direct httpx2 (p50)",
-                "< 1 ms",
+                f"< {OVERHEAD_GOAL_MS:g} ms",
                 f"{oh['added_ms']['p50']:.2f} ms",
-                _ok(oh["met"]),
+                _ok(oh["added_ms"]["p50"] < OVERHEAD_GOAL_MS),
             ]
         )
     tp = r.get("throughput") or {}
@@ -105,42 +107,6 @@ def _summary(r: dict[str, Any]) -> list[str]:
                 _ok(errors == 0),
             ]
         )
-    rp = r.get("replicas") or {}
-    if "redis" in rp:
-        shared, alone = rp["redis"], rp.get("local") or {}
-        rows.append(
-            [
-                f"7. {shared['replicas']} replicas with Redis: writes/s (steady) vs ceiling",
-                f"≤ {shared['portal_ceiling_per_s']:g}/s",
-                f"{shared['steady_writes_per_s']:.2f}/s"
-                + (f" (without Redis {alone['steady_writes_per_s']:.2f}/s)" if alone else ""),
-                "—",
-            ]
-        )
-        rows.append(
-            [
-                "7. Limit errors reaching callers / portal refusals, with Redis",
-                "0 / near 0",
-                f"{shared['limit_errors_to_callers']} / {shared['portal_refusals']}"
-                + (
-                    f" (without Redis {alone['limit_errors_to_callers']} / "
-                    f"{alone['portal_refusals']})"
-                    if alone
-                    else ""
-                ),
-                _ok(shared["limit_errors_to_callers"] == 0 and shared["portal_refusals"] <= 2),
-            ]
-        )
-        faults = rp.get("faults")
-        if faults:
-            rows.append(
-                [
-                    "7. Replica and Redis killed mid-run: writes lost / doubled",
-                    "0 / 0",
-                    f"{faults['lost_writes']} / {faults['doubled_writes']}",
-                    _ok(faults["lost_writes"] == 0 and faults["doubled_writes"] == 0),
-                ]
-            )
     tk = r.get("tokens") or {}
     if "variants" in tk:
         a = tk["variants"]["all tools"]
@@ -164,7 +130,171 @@ def _summary(r: dict[str, Any]) -> list[str]:
                 "—",
             ]
         )
+    rows += _load_summary(r.get("load") or {})
+    rp = r.get("replicas") or {}
+    if "redis" in rp:
+        shared, alone = rp["redis"], rp.get("local") or {}
+        rows.append(
+            [
+                f"8. {shared['replicas']} replicas with Redis: writes/s (steady) vs ceiling",
+                f"≤ {shared['portal_ceiling_per_s']:g}/s",
+                f"{shared['steady_writes_per_s']:.2f}/s"
+                + (f" (without Redis {alone['steady_writes_per_s']:.2f}/s)" if alone else ""),
+                "—",
+            ]
+        )
+        rows.append(
+            [
+                "8. Limit errors reaching callers / portal refusals, with Redis",
+                "0 / near 0",
+                f"{shared['limit_errors_to_callers']} / {shared['portal_refusals']}"
+                + (
+                    f" (without Redis {alone['limit_errors_to_callers']} / "
+                    f"{alone['portal_refusals']})"
+                    if alone
+                    else ""
+                ),
+                _ok(shared["limit_errors_to_callers"] == 0 and shared["portal_refusals"] <= 2),
+            ]
+        )
+        faults = rp.get("faults")
+        if faults:
+            rows.append(
+                [
+                    "8. Replica and Redis killed mid-run: writes lost / doubled",
+                    "0 / 0",
+                    f"{faults['lost_writes']} / {faults['doubled_writes']}",
+                    _ok(faults["lost_writes"] == 0 and faults["doubled_writes"] == 0),
+                ]
+            )
     return _table(["Figure", "Goal", "Measured", "Status"], rows)
+
+
+def _load_summary(ld: dict[str, Any]) -> list[list[Any]]:
+    if "abandoned" not in ld:
+        return []
+    ab, sl, lg, met = ld["abandoned"], ld["slow"], ld["large"], ld["met"]
+    return [
+        [
+            "7. Calls sent after their clients left",
+            "0",
+            ab["sent_after_clients_left"],
+            _ok(met["sent_after_clients_left"]),
+        ],
+        [
+            "7. Fresh call during a burst of abandoned calls",
+            "< 2 s",
+            f"{ab['fresh_call_during_burst_s']:.2f} s",
+            _ok(met["fresh_call_during_burst"]),
+        ],
+        [
+            f"7. `user_current` at t={ab['late_call_at_s']:g} s after "
+            f"{ab['calls']} abandoned calls",
+            "< 2 s (was 71.3 s)",
+            f"{ab['late_call_latency_s']:.2f} s",
+            _ok(met["late_call"]),
+        ],
+        [
+            f"7. Slow clients closed within the header timeout ({sl['header_timeout_s']:g} s)",
+            f"{sl['connections']} of {sl['connections']}",
+            f"{sl['closed']} (longest held {sl['held_max_s']} s)",
+            _ok(met["slow_clients_closed"]),
+        ],
+        [
+            "7. Event-loop steps over 100 ms during a maximal answer",
+            "none",
+            ", ".join(f"{ms:.0f} ms" for ms in lg["loop_callbacks_over_100ms"]) or "none",
+            _ok(met["stall"]),
+        ],
+        [
+            "7. Longest `tools/list` ping during it, less the idle p50",
+            "—",
+            f"{lg['stall_ms']} ms",
+            "—",
+        ],
+        [
+            "7. Peak RSS with a 60,000-item answer",
+            "< 150 MB",
+            f"{lg['peak_rss_mib']} MiB",
+            _ok(met["peak_rss"]),
+        ],
+        [
+            "7. Largest tool result",
+            f"≤ {lg['max_result_bytes']} bytes",
+            f"{lg['result_bytes']} bytes",
+            _ok(met["result_bytes"]),
+        ],
+    ]
+
+
+def _load(ld: dict[str, Any]) -> list[str]:
+    ab, sl, lg = ld["abandoned"], ld["slow"], ld["large"]
+    out = [
+        "Loopback only: a recording stand-in portal in the benchmark's process, our server in "
+        "its own (`serve`). See `bench/load.py` for the scenarios.",
+        "",
+        f"**Abandoned calls** (issue 17.1, issue 12 §3), over HTTP with "
+        f"`BITRIX24_TIMEOUT_TOTAL={ab['total_timeout_s']}` and "
+        f"`BITRIX24_RATE_LIMIT={ab['rate_limit']}`: {ab['calls']} concurrent `sprint_get` "
+        f"whose clients gave up after {ab['clients_gave_up_after_s']:g} s.",
+        "",
+    ]
+    out += _table(
+        ["figure", "value"],
+        [
+            ["burst calls that reached the portal", ab["burst_calls_sent"]],
+            ["of them after their clients had left", ab["sent_after_clients_left"]],
+            ["`user_current` from another client at t=1 s", f"{ab['fresh_call_during_burst_s']} s"],
+            [
+                f"`user_current` at t={ab['late_call_at_s']:g} s",
+                f"{ab['late_call_latency_s']} s (before: {ab['before_late_call_latency_s']} s)",
+            ],
+        ],
+    )
+    out += [
+        "",
+        f"**Slow clients** (issue 17.2): {sl['connections']} connections that never finish "
+        f"their headers, `MCP_HTTP_HEADER_TIMEOUT={sl['header_timeout_s']:g}`. Before: "
+        f"{sl['before']}.",
+        "",
+    ]
+    out += _table(
+        ["figure", "value"],
+        [
+            ["closed by the server", sl["closed"]],
+            ["held, median / longest", f"{sl['held_median_s']} s / {sl['held_max_s']} s"],
+            ["a real client's tools/list meanwhile", f"{sl['tools_list_meanwhile_s']} s"],
+        ],
+    )
+    out += [
+        "",
+        f"**A maximal answer** (issue 17.3): `sprint_list` answered with {lg['items']:,} items "
+        f"({lg['answer_bytes'] / 1e6:.1f} MB) over stdio, `tools/list` pings every 10 ms "
+        f"meanwhile. Before: {lg['before']}.",
+        "",
+    ]
+    out += _table(
+        ["figure", "value"],
+        [
+            ["tool call", f"{lg['seconds']} s"],
+            [
+                "ping on an idle server (p50) / longest during the call",
+                f"{lg['ping_idle_p50_ms']} ms / {lg['ping_max_ms']} ms",
+            ],
+            ["longest ping less the idle p50", f"{lg['stall_ms']} ms"],
+            [
+                "event-loop steps over 100 ms (asyncio debug run)",
+                ", ".join(f"{ms:.0f} ms" for ms in lg["loop_callbacks_over_100ms"]) or "none",
+            ],
+            [
+                "peak RSS (after warm-up)",
+                f"{lg['peak_rss_mib']} MiB ({lg['rss_after_warm_up_mib']})",
+            ],
+            ["tool result", f"{lg['result_bytes']} bytes, {lg['result_items']} items"],
+            ["its note", lg["truncated_note"]],
+        ],
+    )
+    return out
 
 
 def _coldstart(cs: dict[str, Any]) -> list[str]:
@@ -235,7 +365,7 @@ def _overhead(oh: dict[str, Any]) -> list[str]:
     out += [
         "",
         f"**Added by our server: p50 {oh['added_ms']['p50']:.3f} ms, p99 "
-        f"{oh['added_ms']['p99']:.3f} ms** (goal < {oh['goal_ms']} ms at p50). The SDK floor "
+        f"{oh['added_ms']['p99']:.3f} ms** (goal < {OVERHEAD_GOAL_MS:g} ms at p50). The SDK floor "
         f"alone adds p50 {oh['sdk_floor_added_ms']['p50']:.3f} ms; ours minus the floor: "
         f"{oh['ours_over_sdk_ms']['p50']:.3f} ms.",
     ]
@@ -525,7 +655,8 @@ def render(r: dict[str, Any]) -> str:
         ("4. Rate-limited portal", "ratelimit", _ratelimit, "python bench/rate_limit.py"),
         ("5. Tokens", "tokens", _tokens, "python bench/tokens.py"),
         ("6. Memory", "throughput", _memory, "python bench/throughput.py"),
-        ("7. Replicas sharing one portal", "replicas", _replicas, "python bench/replicas.py"),
+        ("7. Hostile load", "load", _load, "python bench/load.py"),
+        ("8. Replicas sharing one portal", "replicas", _replicas, "python bench/replicas.py"),
     )
     quick = " --quick" if r["mode"] == "quick" else ""
     for title, key, fn, command in sections:

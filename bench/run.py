@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import coldstart
+import load
 import overhead
 import rate_limit
 import replicas
@@ -31,6 +32,7 @@ BENCHMARKS = {
     "overhead": overhead.run,
     "throughput": throughput.run,
     "ratelimit": rate_limit.run,
+    "load": load.run,
     "replicas": replicas.run,
 }
 

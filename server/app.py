@@ -21,14 +21,15 @@ from mcp.types import (
     ListToolsResult,
     PaginatedRequestParams,
     SetLevelRequestParams,
+    TextContent,
     Tool,
     ToolAnnotations,
 )
 
-from bitrix24_scrum_mcp import __version__, client_logs
+from bitrix24_scrum_mcp import __version__, callers, client_logs
 from bitrix24_scrum_mcp.client import Bitrix24Client
 from bitrix24_scrum_mcp.dispatch import Dispatcher
-from bitrix24_scrum_mcp.errors import UnknownToolError
+from bitrix24_scrum_mcp.errors import ClientGoneError, UnknownToolError
 from bitrix24_scrum_mcp.tools.runner import Progress
 from bitrix24_scrum_mcp.tools.schema import input_schema, output_schema
 from bitrix24_scrum_mcp.tools.spec import ToolSpec
@@ -102,13 +103,26 @@ def create_server(
         async def progress(done: float, total: float | None, message: str | None) -> None:
             await ctx.session.report_progress(done, total, message)
 
-        try:
-            async with client_logs.forwarded(ctx, asked):
-                if runner is not None:
-                    return await runner(ctx, params.name, params.arguments, progress, dispatcher)
-                return await dispatcher.call(params.name, params.arguments, progress)
-        except UnknownToolError as exc:
-            raise MCPError(INVALID_PARAMS, exc.description) from None
+        unknown: UnknownToolError | None = None
+        async with callers.attending(ctx.request) as attendance:
+            try:
+                async with client_logs.forwarded(ctx, asked):
+                    if runner is not None:
+                        return await runner(
+                            ctx, params.name, params.arguments, progress, dispatcher
+                        )
+                    return await dispatcher.call(params.name, params.arguments, progress)
+            except UnknownToolError as exc:
+                unknown = exc
+        if unknown is not None:
+            raise MCPError(INVALID_PARAMS, unknown.description)
+        assert attendance.client_left  # only a disconnect ends the block without a result
+        gone = ClientGoneError("the MCP client disconnected; the call was stopped")
+        return CallToolResult(  # nobody reads it; the SDK needs a result all the same
+            content=[TextContent(type="text", text=gone.one_line(params.name))],
+            structured_content=gone.to_payload(),
+            is_error=True,
+        )
 
     async def set_logging_level(
         _ctx: ServerRequestContext[Any], params: SetLevelRequestParams

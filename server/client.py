@@ -10,17 +10,20 @@ OUTCOME_UNKNOWN and never repeated.
 
 from __future__ import annotations
 
+import email.utils
 import json
 import logging
 import random
 import time
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 import anyio
 import httpx2
 
-from bitrix24_scrum_mcp import envelope
+from bitrix24_scrum_mcp import callers, envelope
 from bitrix24_scrum_mcp.certificates import connect_failure
 from bitrix24_scrum_mcp.config import Limits, OAuth, Secret, Webhook
 from bitrix24_scrum_mcp.envelope import RestResult
@@ -28,6 +31,7 @@ from bitrix24_scrum_mcp.errors import (
     AuthError,
     BadResponseError,
     Bitrix24Error,
+    ClientGoneError,
     ConnectFailedError,
     InvalidArgumentsError,
     OutcomeUnknownError,
@@ -37,8 +41,7 @@ from bitrix24_scrum_mcp.errors import (
     TransportError,
 )
 from bitrix24_scrum_mcp.oauth import TokenKeeper, TokenSource
-from bitrix24_scrum_mcp.pacing import Pacer
-from bitrix24_scrum_mcp.redact import REDACTOR
+from bitrix24_scrum_mcp.pacing import DeadlinePassed, Pacer, PortalBudget, Slot
 
 logger = logging.getLogger(__name__)
 
@@ -65,14 +68,14 @@ class Bitrix24Client:
         limits: Limits | None = None,
         *,
         transport: httpx2.AsyncBaseTransport | None = None,
-        pacer: Pacer | None = None,
+        pacer: PortalBudget | None = None,
         tokens: TokenSource | None = None,
     ) -> None:
         """`pacer` and `tokens` are given by a team server: one pacer per portal shared by
         everyone on it, and each person's tokens kept in the shared store."""
         self.portal = portal
         self.limits = limits or Limits()
-        self.pacer = pacer or Pacer(self.limits.rate_per_s, self.limits.burst)
+        self.pacer: PortalBudget = pacer or Pacer(self.limits.rate_per_s, self.limits.burst)
         self._transport = transport
         self._http_client: httpx2.AsyncClient | None = None
         if tokens is None and isinstance(portal, OAuth):
@@ -157,7 +160,8 @@ class Bitrix24Client:
             except Bitrix24Error as exc:
                 if not self._may_retry(exc, write) or attempt >= self.limits.max_retries:
                     raise
-                pause = self._backoff(attempt)
+                # Retry-After is the portal's own word on when a repeat can succeed.
+                pause = max(self._backoff(attempt), exc.retry_after or 0.0)
                 if time.monotonic() + pause >= deadline:
                     raise
                 attempt += 1
@@ -202,15 +206,8 @@ class Bitrix24Client:
         if token is not None:
             body["auth"] = token.reveal()
         content = self._encode(body, method)
-        await self.pacer.acquire()
+        slot = await self._slot(method, deadline)
         remaining = deadline - time.monotonic()
-        if remaining <= 0:  # nothing was sent yet, so trying again later is safe
-            raise TimeoutError_(
-                f"the total timeout of {self.limits.total_timeout_s:g}s passed before the "
-                "request could be sent",
-                method=method,
-                retryable=True,
-            )
         timeout = httpx2.Timeout(
             min(self.limits.read_timeout_s, remaining),
             connect=min(self.limits.connect_timeout_s, remaining),
@@ -223,10 +220,11 @@ class Bitrix24Client:
                 async with self._http.stream(
                     "POST", self._url(method), content=content, headers=_JSON, timeout=timeout
                 ) as response:
-                    content = await self._read_capped(response, method)
+                    answer = await self._read_capped(response, method)
                     status = response.status_code
-                    content_type = response.headers.get("content-type", "")
+                    headers = response.headers
         except _NOT_SENT as exc:
+            self.pacer.release(slot)  # nothing reached the portal
             raise connect_failure(exc, method) from None  # TLS_CERTIFICATE or CONNECT_FAILED
         except (httpx2.TimeoutException, TimeoutError) as exc:
             raise self._lost(
@@ -234,12 +232,54 @@ class Bitrix24Client:
             ) from None
         except (*_LOST_ANSWER, httpx2.HTTPError, OSError) as exc:
             raise self._lost(method, write, f"connection lost ({type(exc).__name__})") from None
-        content = REDACTOR.scrub_bytes(content)  # a portal echoing our URL must not leak it
         try:
-            return envelope.parse(method, status, content_type, content)
-        except RateLimitedError:
-            self.pacer.saturated()
+            if 300 <= status < 400:
+                raise _redirect(method, status, headers.get("location", ""))
+            result = await envelope.parse_answer(
+                method, status, headers.get("content-type", ""), answer
+            )
+            del answer  # a large body is garbage from here on
+            if status >= 500:
+                raise _unsure(method, status, write)
+            return result
+        except Bitrix24Error as exc:
+            if status in (429, 503):
+                exc.retry_after = retry_after(headers.get("retry-after", ""))
+            if isinstance(exc, RateLimitedError):
+                self.pacer.saturated()
             raise
+
+    async def _slot(self, method: str, deadline: float) -> Slot:
+        """A slot of the portal's budget for the current caller, or why there is none.
+
+        The wait counts against the call's total timeout, and a caller who has gone by the
+        time its turn comes gives the slot back: nothing is sent for nobody.
+        """
+        caller = callers.current()
+        try:
+            slot = await self.pacer.acquire(caller.key, deadline)
+        except DeadlinePassed:
+            raise self._too_late(method) from None
+        try:
+            if await caller.gone():
+                raise ClientGoneError(
+                    "the MCP client went away before the request was sent; nothing was sent",
+                    method=method,
+                )
+            if time.monotonic() >= deadline:
+                raise self._too_late(method)
+        except BaseException:
+            self.pacer.release(slot)
+            raise
+        return slot
+
+    def _too_late(self, method: str) -> TimeoutError_:
+        return TimeoutError_(  # nothing was sent yet, so trying again later is safe
+            f"the total timeout of {self.limits.total_timeout_s:g}s passed before the "
+            "request could be sent (the portal's request budget was busy)",
+            method=method,
+            retryable=True,
+        )
 
     @staticmethod
     def _encode(body: Mapping[str, Any], method: str) -> bytes:
@@ -272,7 +312,7 @@ class Bitrix24Client:
             return TimeoutError_(what, method=method, retryable=True)
         return TransportError(what, method=method, retryable=True)
 
-    async def _read_capped(self, response: httpx2.Response, method: str) -> bytes:
+    async def _read_capped(self, response: httpx2.Response, method: str) -> bytearray:
         cap = self.limits.max_response_bytes
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > cap:
@@ -281,15 +321,67 @@ class Bitrix24Client:
                 method=method,
                 http_status=response.status_code,
             )
-        chunks: list[bytes] = []
-        size = 0
+        body = bytearray()  # one growing buffer: a list of chunks and their join is twice
         async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > cap:
+            if len(body) + len(chunk) > cap:
                 raise BadResponseError(
                     f"the portal's answer is larger than {cap} bytes",
                     method=method,
                     http_status=response.status_code,
                 )
-            chunks.append(chunk)
-        return b"".join(chunks)
+            body += chunk
+        return body
+
+
+def _redirect(method: str, status: int, location: str) -> BadResponseError:
+    """A 3xx is never followed (it could carry the body, and the webhook code, elsewhere).
+
+    The message names where it pointed by host only: a path could hold a secret.
+    """
+    try:
+        host = urlsplit(location).hostname or ""
+    except ValueError:
+        host = ""
+    where = f" to {host}" if host else ""
+    return BadResponseError(
+        f"the portal answered HTTP {status}, a redirect{where}, which is not followed: "
+        "check the portal address (it must be the portal itself, with https://)",
+        method=method,
+        http_status=status,
+    )
+
+
+def _unsure(method: str, status: int, write: bool) -> Bitrix24Error:
+    """A 5xx answer that carries a `result` anyway: not a success."""
+    if write:
+        return OutcomeUnknownError(
+            f"the portal answered HTTP {status} with a result: the change may or may not "
+            "have been applied",
+            method=method,
+            http_status=status,
+        )
+    return BadResponseError(
+        f"the portal answered HTTP {status} with a result, which cannot be trusted",
+        method=method,
+        http_status=status,
+    )
+
+
+MAX_RETRY_AFTER_S = 3600.0
+
+
+def retry_after(value: str) -> float | None:
+    """`Retry-After` as seconds from now: delta-seconds or an HTTP date (RFC 9110 10.2.3)."""
+    value = value.strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return min(float(value), MAX_RETRY_AFTER_S)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    seconds = (when - datetime.now(UTC)).total_seconds()
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER_S)

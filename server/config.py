@@ -223,6 +223,10 @@ class Limits:
     read_timeout_s: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 65.0
     total_timeout_s: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 120.0
     max_response_bytes: Annotated[int, Field(ge=1024)] = 16 * 1024 * 1024
+    # What one tool result may hand the model (result_caps.py): ~25k tokens of JSON, the
+    # size at which Claude Code, for one, stops passing an MCP tool result on.
+    max_result_items: Annotated[int, Field(ge=1)] = 500
+    max_result_bytes: Annotated[int, Field(ge=4096)] = 100_000
 
     @property
     def paced(self) -> bool:
@@ -245,6 +249,8 @@ LIMIT_VARIABLES: dict[str, str] = {
     "read_timeout_s": "BITRIX24_TIMEOUT_READ",
     "total_timeout_s": "BITRIX24_TIMEOUT_TOTAL",
     "max_response_bytes": "BITRIX24_MAX_RESPONSE_BYTES",
+    "max_result_items": "BITRIX24_MAX_RESULT_ITEMS",
+    "max_result_bytes": "BITRIX24_MAX_RESULT_BYTES",
 }
 """The variable each `Limits` field is read from."""
 _LIMITS = TypeAdapter(Limits)

@@ -12,24 +12,38 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
+import anyio.to_thread
 from jsonschema import Draft202012Validator
 from jsonschema.protocols import Validator
-from mcp.types import CallToolResult, TextContent
+from mcp.types import CallToolResult, ContentBlock, TextContent
 
 from bitrix24_scrum_mcp.client import Bitrix24Client
+from bitrix24_scrum_mcp.config import Limits
 from bitrix24_scrum_mcp.errors import (
     BadResponseError,
     Bitrix24Error,
     RemoteError,
     UnknownToolError,
 )
+from bitrix24_scrum_mcp.redact import REDACTOR
+from bitrix24_scrum_mcp.result_caps import bound
 from bitrix24_scrum_mcp.tools.runner import Progress, RunContext, no_progress
 from bitrix24_scrum_mcp.tools.spec import ToolSpec, outcome_hint
 from bitrix24_scrum_mcp.validation import validate
 
 logger = logging.getLogger(__name__)
+
+
+BULKY_ITEMS = 50
+"""From this many elements in a result's top-level list, it is finished in a worker thread."""
+
+
+def _bulky(structured: dict[str, Any]) -> bool:
+    return any(
+        isinstance(v, list) and len(cast(list[Any], v)) > BULKY_ITEMS for v in structured.values()
+    )
 
 
 def _compact(data: Any) -> str:
@@ -76,12 +90,29 @@ class Dispatcher:
             return self._error(
                 spec, Bitrix24Error("internal error in the MCP server", method=spec.method)
             )
+        if not _bulky(structured):
+            return self._finish(spec, structured, args, client.limits)
+        # Checking 500 items against the schema takes ~70 ms: the event loop must not wait.
+        return await anyio.to_thread.run_sync(self._finish, spec, structured, args, client.limits)
+
+    def _finish(
+        self, spec: ToolSpec, structured: dict[str, Any], args: Any, limits: Limits
+    ) -> CallToolResult:
+        """Bound, scrub and check a runner's result, and make it the tool result."""
+        try:
+            structured, note = bound(spec, structured, args, limits)
+        except Bitrix24Error as exc:
+            return self._error(spec, exc)
         text = _compact(structured)
-        if not self._checks[name].is_valid(structured):
+        if REDACTOR.found_in(text):  # e.g. echoed JSON-escaped (\u0073ecret), unseen in bytes
+            structured = cast(dict[str, Any], REDACTOR.scrub_any(structured))
+            text = _compact(structured)
+        if not self._checks[spec.name].is_valid(structured):
             return self._mismatch(spec, structured, text)
-        return CallToolResult(
-            content=[TextContent(type="text", text=text)], structured_content=structured
-        )
+        content: list[ContentBlock] = [TextContent(type="text", text=text)]
+        if note:
+            content.append(TextContent(type="text", text=note))
+        return CallToolResult(content=content, structured_content=structured)
 
     def _mismatch(self, spec: ToolSpec, structured: Any, text: str) -> CallToolResult:
         """An answer our outputSchema does not admit: clients would reject it outright.

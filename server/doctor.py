@@ -17,6 +17,7 @@ import sys
 import time
 from collections.abc import Mapping
 from dataclasses import replace
+from datetime import datetime
 from typing import Any, TextIO, cast
 
 import anyio
@@ -128,6 +129,22 @@ def _scope_fix(settings: Settings, scope: str = "Tasks (task)") -> str:
     )
 
 
+def _is_portal_time(value: object) -> bool:
+    """docs (server.time): `result` is the portal's clock, ISO 8601 with an offset."""
+    if not isinstance(value, str) or not 19 <= len(value) <= 40:
+        return False
+    try:
+        return datetime.fromisoformat(value).tzinfo is not None
+    except ValueError:
+        return False
+
+
+def _describe(value: object) -> str:
+    if isinstance(value, str):
+        return repr(value if len(value) <= 40 else value[:37] + "...")
+    return f"a {type(value).__name__} value"
+
+
 async def _timed(client: Bitrix24Client, method: str) -> tuple[RestResult, float]:
     start = time.perf_counter()
     answer = await client.call(method, {}, write=False)
@@ -177,6 +194,16 @@ async def _check_portal(
         report.add("portal", "fail", what, fix)
         return False
     answers.append(now)
+    if not _is_portal_time(now.result):
+        report.add(
+            "portal",
+            "fail",
+            f"{_where(settings)} answered server.time, but not with the portal's time "
+            f"(got {_describe(now.result)})",
+            "check the portal address: it must be the Bitrix24 portal itself (e.g. "
+            "https://yours.bitrix24.com), not a proxy, login page or another API",
+        )
+        return False
     if origin is not None and origin.startswith("https://"):
         presented = await doctor_network.presented_certificate(settings, origin)
         doctor_network.certificate_trusted(report, settings, presented)

@@ -12,7 +12,15 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+import anyio.to_thread
+
+from bitrix24_scrum_mcp import big_json
 from bitrix24_scrum_mcp.errors import BadResponseError, remote_error
+from bitrix24_scrum_mcp.redact import REDACTOR
+
+LARGE_BODY_BYTES = 256 * 1024
+"""From this size an answer is decoded in a worker thread, in small steps (`big_json`):
+a 13 MB answer takes ~0.1-0.2 s to decode, which the event loop must not wait out."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +53,29 @@ def _as_int(value: Any) -> int | None:
     return None
 
 
-def parse(method: str, status: int, content_type: str, body: bytes) -> RestResult:
+async def parse_answer(
+    method: str, status: int, content_type: str, body: bytes | bytearray
+) -> RestResult:
+    """`parse` of a body scrubbed of our secrets (a portal echoing our URL must not leak
+    it), off the event loop for a large body."""
+    if len(body) < LARGE_BODY_BYTES:
+        return parse(method, status, content_type, REDACTOR.scrub_bytes(body))
+    return await anyio.to_thread.run_sync(_scrub_and_parse, method, status, content_type, body)
+
+
+def _scrub_and_parse(
+    method: str, status: int, content_type: str, body: bytes | bytearray
+) -> RestResult:
+    return parse(method, status, content_type, REDACTOR.scrub_bytes(body))
+
+
+def _loads(body: bytes | bytearray) -> Any:
+    if len(body) < LARGE_BODY_BYTES:
+        return json.loads(body, parse_constant=_reject_constant)
+    return big_json.loads(body, _reject_constant)
+
+
+def parse(method: str, status: int, content_type: str, body: bytes | bytearray) -> RestResult:
     """Raises RemoteError (and subclasses) or BadResponseError; never returns a failure."""
     if not body.strip():
         raise BadResponseError(
@@ -54,7 +84,7 @@ def parse(method: str, status: int, content_type: str, body: bytes) -> RestResul
             http_status=status,
         )
     try:
-        data = json.loads(body, parse_constant=_reject_constant)
+        data = _loads(body)
     except (ValueError, RecursionError):  # invalid UTF-8, truncated, NaN, nested too deep
         raise BadResponseError(
             f"the portal answered HTTP {status} with {_describe_body(content_type)}",

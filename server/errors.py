@@ -8,6 +8,8 @@
     │   ├── ConnectFailedError           nothing was sent: always safe to retry
     │   ├── TimeoutError_                the portal did not answer in time
     │   └── OutcomeUnknownError          a write was sent, the answer was lost
+    ├── ClientGoneError                the MCP client left before the request was sent
+    ├── ResultTooLargeError            a read's result would flood the model's context
     ├── BadResponseError               an answer that is not a Bitrix24 envelope
     ├── PortalRefusedError             a success answer whose value means "failed"
     └── RemoteError                    the portal's own {error, error_description}
@@ -73,6 +75,8 @@ class Bitrix24Error(Exception):
 
     code: str = "ERROR"
     retryable: bool = False
+    retry_after: float | None = None
+    """Seconds the portal asked us to wait (`Retry-After` on a 429/503), when it did."""
 
     def __init__(
         self,
@@ -122,7 +126,14 @@ class Bitrix24Error(Exception):
 
     def one_line(self, tool: str) -> str:
         status = f", HTTP {self.http_status}" if self.http_status is not None else ""
-        return REDACTOR.scrub(f"{tool} failed: {self.description} (error {self.error}{status})")
+        wait = (
+            f"; the portal asked to wait {self.retry_after:g}s before trying again (Retry-After)"
+            if self.retry_after is not None
+            else ""
+        )
+        return REDACTOR.scrub(
+            f"{tool} failed: {self.description} (error {self.error}{status}){wait}"
+        )
 
 
 class InvalidArgumentsError(Bitrix24Error):
@@ -170,6 +181,19 @@ class OutcomeUnknownError(TransportError):
     """A write reached the portal but its answer was lost: it may or may not have happened."""
 
     code = "OUTCOME_UNKNOWN"
+
+
+class ClientGoneError(Bitrix24Error):
+    """The MCP client went away (disconnected or cancelled) before the request was sent."""
+
+    code = "CANCELLED"
+    retryable = True
+
+
+class ResultTooLargeError(Bitrix24Error):
+    """A read's result is over BITRIX24_MAX_RESULT_BYTES even with long strings shortened."""
+
+    code = "RESULT_TOO_LARGE"
 
 
 class BadResponseError(Bitrix24Error):

@@ -5,19 +5,23 @@ to expose a server off loopback without `MCP_HTTP_TOKEN`. `build_http_app` assem
 MCP endpoint at `/mcp` behind the `Guard` (per-request checks, `http_guard`). `serve_http`
 runs it with uvicorn. HTTP runs stateless (no session affinity), so replicas can sit behind
 any load balancer. Server limits (header and keep-alive timeouts, connection caps) belong in
-`HttpSettings` and are handed to uvicorn in `serve_http`.
+`HttpSettings` and are handed to uvicorn in `serve_http` (`http_server.py`).
 """
 
 from __future__ import annotations
 
+import math
+import resource
 import sys
+from collections import Counter
 from collections.abc import AsyncGenerator, Mapping
 from contextlib import aclosing, asynccontextmanager
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urlsplit
 
 from mcp.server.transport_security import TransportSecuritySettings
+from pydantic import Field, TypeAdapter
 from starlette.applications import Starlette
 from starlette.routing import Mount
 from starlette.types import ASGIApp
@@ -26,6 +30,7 @@ from bitrix24_scrum_mcp.app import create_server
 from bitrix24_scrum_mcp.config import Secret, Settings, is_loopback
 from bitrix24_scrum_mcp.env import ConfigError, Env, shown
 from bitrix24_scrum_mcp.http_guard import HEALTH_PATH, Guard
+from bitrix24_scrum_mcp.http_server import LimitedServer, limited_server
 from bitrix24_scrum_mcp.portal import build_client
 
 if TYPE_CHECKING:
@@ -33,6 +38,13 @@ if TYPE_CHECKING:
 
 MCP_PATH = "/mcp"
 MIN_TOKEN_LENGTH = 16
+MIN_TOKEN_BITS = 64
+DEFAULT_HEADER_TIMEOUT_S = 10.0
+DEFAULT_KEEPALIVE_TIMEOUT_S = 5  # uvicorn's own default
+MAX_CONNECTIONS_CEILING = 1000
+_SECONDS = TypeAdapter(Annotated[float, Field(gt=0, le=3600, allow_inf_nan=False)])
+_WHOLE_SECONDS = TypeAdapter(Annotated[int, Field(ge=1, le=3600)])
+_CONNECTIONS = TypeAdapter(Annotated[int, Field(ge=8)])
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 LOOPBACK_ORIGINS = tuple(
     f"{scheme}://{name}" for scheme in ("http", "https") for name in LOOPBACK_NAMES
@@ -55,6 +67,9 @@ class HttpSettings:
     allowed_origins: tuple[str, ...] = LOOPBACK_ORIGINS
     allowed_hosts: tuple[str, ...] = LOOPBACK_NAMES
     per_person: bool = False  # a team server: each person has a token of their own
+    header_timeout_s: float = DEFAULT_HEADER_TIMEOUT_S
+    keepalive_timeout_s: int = DEFAULT_KEEPALIVE_TIMEOUT_S
+    max_connections: int = field(default_factory=lambda: default_max_connections())
 
     def __post_init__(self) -> None:
         if not 1 <= self.port <= 65535:
@@ -79,12 +94,20 @@ class HttpSettings:
                 f"MCP_HTTP_TOKEN is too short to expose on {self.host}: use at least "
                 f"{MIN_TOKEN_LENGTH} random characters, e.g. from {TOKEN_HELP}"
             )
+        if (bits := token_bits(self.token.reveal())) < MIN_TOKEN_BITS:
+            raise ConfigError(
+                f"MCP_HTTP_TOKEN is too easy to guess to expose on {self.host}: its characters "
+                f"repeat or follow a pattern (about {bits:.0f} bits of randomness; at least "
+                f"{MIN_TOKEN_BITS} are needed). Make a random one with {TOKEN_HELP}"
+            )
 
     @classmethod
     def from_env(
         cls, environ: Mapping[str, str], *, host: str, port: int, per_person: bool = False
     ) -> HttpSettings:
-        """`MCP_HTTP_TOKEN`, `MCP_ALLOWED_ORIGINS` and `MCP_ALLOWED_HOSTS`; host/port are flags."""
+        """`MCP_HTTP_TOKEN`, `MCP_ALLOWED_ORIGINS`, `MCP_ALLOWED_HOSTS` and the server limits
+        `MCP_HTTP_HEADER_TIMEOUT`, `MCP_HTTP_KEEPALIVE_TIMEOUT`, `MCP_HTTP_MAX_CONNECTIONS`;
+        host and port are flags; `per_person` for a team server."""
         env = Env(environ)
         token = env.text("MCP_HTTP_TOKEN")
         return cls(
@@ -94,7 +117,41 @@ class HttpSettings:
             allowed_origins=LOOPBACK_ORIGINS + _origins(env, "MCP_ALLOWED_ORIGINS"),
             allowed_hosts=LOOPBACK_NAMES + _hosts(env, "MCP_ALLOWED_HOSTS"),
             per_person=per_person,
+            header_timeout_s=env.parse("MCP_HTTP_HEADER_TIMEOUT", _SECONDS, "seconds, > 0")
+            or DEFAULT_HEADER_TIMEOUT_S,
+            keepalive_timeout_s=env.parse(
+                "MCP_HTTP_KEEPALIVE_TIMEOUT", _WHOLE_SECONDS, "whole seconds, at least 1"
+            )
+            or DEFAULT_KEEPALIVE_TIMEOUT_S,
+            max_connections=env.parse(
+                "MCP_HTTP_MAX_CONNECTIONS", _CONNECTIONS, "a number of connections, at least 8"
+            )
+            or default_max_connections(),
         )
+
+
+def default_max_connections() -> int:
+    """Half the process's file descriptor limit, at most 1000: the other half is left for
+    connections to the portal, log files and the interpreter, so `accept()` never runs out."""
+    try:
+        soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    except (OSError, ValueError):
+        return MAX_CONNECTIONS_CEILING
+    if soft == resource.RLIM_INFINITY:
+        return MAX_CONNECTIONS_CEILING
+    return max(8, min(MAX_CONNECTIONS_CEILING, soft // 2))
+
+
+def token_bits(token: str) -> float:
+    """An estimate of a token's randomness: its length times the Shannon entropy of its
+    characters. `aaaaaaaaaaaaaaaa` has 0 bits, `abababababababab` 16, a
+    `secrets.token_urlsafe(32)` token about 200. It cannot see every pattern (a word list
+    or a keyboard walk), but it refuses the tokens people type."""
+    if not token:
+        return 0.0
+    counts = Counter(token)
+    per_char = -sum(n / len(token) * math.log2(n / len(token)) for n in counts.values())
+    return per_char * len(token)
 
 
 def _items(env: Env, name: str) -> list[str]:
@@ -182,8 +239,6 @@ def build_http_app(
 
 def serve_http(settings: Settings, http: HttpSettings, team: TeamSettings | None = None) -> int:
     """Serve until interrupted; uvicorn logs through our (redacting) stderr handler."""
-    import uvicorn
-
     app = build_http_app(settings, http, team)
     shown_host = f"[{http.host}]" if ":" in http.host else http.host
     if team is not None and team.per_person:
@@ -197,8 +252,18 @@ def serve_http(settings: Settings, http: HttpSettings, team: TeamSettings | None
         file=sys.stderr,
         flush=True,
     )
-    # log_config=None: uvicorn's loggers propagate to our stderr handler, which redacts.
-    uvicorn.run(
-        app, host=http.host, port=http.port, log_config=None, log_level=settings.log_level.lower()
-    )
+    http_server(app, http, settings.log_level).run()
     return 0
+
+
+def http_server(app: ASGIApp, http: HttpSettings, log_level: str) -> LimitedServer:
+    """uvicorn with this configuration's limits (`http_server.py`)."""
+    return limited_server(
+        app,
+        host=http.host,
+        port=http.port,
+        header_timeout_s=http.header_timeout_s,
+        keepalive_timeout_s=http.keepalive_timeout_s,
+        max_connections=http.max_connections,
+        log_level=log_level,
+    )

@@ -1,6 +1,8 @@
 """The per-request checks in front of the MCP app when serving streamable HTTP.
 
-`/healthz` answers load-balancer probes without auth. A browser `Origin` that is not
+Only HTTP requests reach the app: a WebSocket handshake (or any other ASGI scope but the
+lifespan) is refused before any check could be skipped. `/healthz` answers load-balancer
+probes without auth. A browser `Origin` that is not
 allowed gets 403 (MCP spec, streamable HTTP security, against DNS rebinding). Without a
 token (loopback only) a `Host` that is not allowed gets 421, as the SDK does, so a rebound
 DNS name cannot reach an unauthenticated server. With a token, `Authorization: Bearer
@@ -14,6 +16,7 @@ import hmac
 import json
 import logging
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -24,10 +27,45 @@ logger = logging.getLogger(__name__)
 HEALTH_PATH = "/healthz"
 
 
+Origin = tuple[str, str, int | None]
+"""(scheme, host, port or None): an origin as compared, never as a string prefix."""
+
+
+def parse_origin(origin: str) -> Origin | None:
+    """`https://app.example.com:8443` -> ("https", "app.example.com", 8443); None if not one.
+
+    A browser's Origin is scheme, host and optional port, nothing else: a user name
+    (`http://localhost:@evil.com`), a port that is not a number (`http://localhost:80.evil.com`)
+    or a path makes it no origin at all.
+    """
+    try:
+        parts = urlsplit(origin.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or "@" in parts.netloc
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+    ):
+        return None
+    return parts.scheme, parts.hostname, port
+
+
 def origin_allowed(origin: str, allowed: Sequence[str]) -> bool:
-    """Exact match, or a match with any port: `http://localhost` admits `http://localhost:3000`."""
-    origin = origin.rstrip("/")
-    return any(origin == c or origin.startswith(c + ":") for c in allowed)
+    """Same scheme and host, and the same port unless the allowed entry names none:
+    `http://localhost` admits `http://localhost:3000`, and nothing else on another host."""
+    got = parse_origin(origin)
+    if got is None:
+        return False
+    for entry in allowed:
+        want = parse_origin(entry)
+        if want is not None and want[:2] == got[:2] and want[2] in (None, got[2]):
+            return True
+    return False
 
 
 def host_allowed(host: str, allowed: Sequence[str]) -> bool:
@@ -56,8 +94,11 @@ class Guard:
         self.allowed_hosts = tuple(h.lower() for h in hosts) if hosts is not None else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] == "lifespan":  # start-up and shutdown, not a request
             await self.app(scope, receive, send)
+            return
+        if scope["type"] != "http":  # nothing is served over WebSocket (or anything else)
+            await _refuse(scope, receive, send)
             return
         if scope["path"] == HEALTH_PATH:
             await _respond(send, 200, {"status": "ok"})
@@ -91,6 +132,14 @@ class Guard:
         # compare_digest on every request, whatever the scheme, so timing tells nothing.
         matches = hmac.compare_digest(given, token)
         return matches and scheme.lower() == "bearer"
+
+
+async def _refuse(scope: Scope, receive: Receive, send: Send) -> None:
+    """Turn away a scope that is not HTTP; a WebSocket handshake gets 403 (ASGI spec)."""
+    logger.warning("refused a %s connection: only HTTP is served", str(scope["type"])[:20])
+    if scope["type"] == "websocket":
+        await receive()  # websocket.connect
+        await send({"type": "websocket.close", "code": 1008})
 
 
 def _error(code: str, description: str) -> dict[str, str]:

@@ -22,7 +22,7 @@ from bitrix24_scrum_mcp.connections import PortalTransport
 from bitrix24_scrum_mcp.env import ConfigError
 from bitrix24_scrum_mcp.network import Network
 from bitrix24_scrum_mcp.oauth import TokenSource
-from bitrix24_scrum_mcp.pacing import Pacer
+from bitrix24_scrum_mcp.pacing import PortalBudget
 
 SANDBOX_ORIGIN = "http://127.0.0.1"
 
@@ -32,7 +32,7 @@ def build_client(
     limits: Limits,
     network: Network | None = None,
     *,
-    pacer: Pacer | None = None,
+    pacer: PortalBudget | None = None,
     tokens: TokenSource | None = None,
 ) -> Bitrix24Client:
     """A client for `portal` (pass `Settings.network`); it opens no connection until its first

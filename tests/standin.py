@@ -37,6 +37,7 @@ class Reply:
     raw: bytes | None = None
     content_type: str = "application/json"
     drop: bool = False  # start the response, then break the connection
+    headers: dict[str, str] = field(default_factory=dict[str, str])
 
 
 Handler = Callable[[Recorded], Reply]
@@ -82,7 +83,9 @@ def _app(standin: StandIn) -> Starlette:
         if reply.drop:
             return _DroppedResponse()
         content = reply.raw if reply.raw is not None else json.dumps(reply.body).encode()
-        return Response(content, status_code=reply.status, media_type=reply.content_type)
+        return Response(
+            content, status_code=reply.status, media_type=reply.content_type, headers=reply.headers
+        )
 
     return Starlette(routes=[Route("/{path:path}", endpoint, methods=["GET", "POST"])])
 

@@ -54,6 +54,16 @@ class OwnModel(BaseModel):
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
+class Truncated(OwnModel):
+    """Why a page holds fewer items than the portal sent, and how to get the rest."""
+
+    note: str
+    omitted: int = Field(description="Items the portal sent that are not shown")
+    next_arguments: dict[str, Any] | None = Field(
+        default=None, description="Call the tool again with these arguments for the rest"
+    )
+
+
 class ListPage(OwnModel):
     """One or more pages of a portal list, the way every list tool returns them."""
 
@@ -64,6 +74,9 @@ class ListPage(OwnModel):
     )
     note: str | None = Field(
         default=None, description="Why the list may go on past `next` without a total"
+    )
+    truncated: Truncated | None = Field(
+        default=None, description="Present when items were left out to bound the result's size"
     )
 
 
@@ -155,7 +168,8 @@ class ListResult(Result):
             result = cast(dict[str, Any], result).get(self.key, [])
         if isinstance(result, dict):  # a PHP array with non-sequential keys arrives as an object
             return list(cast(dict[str, Any], result).values())
-        return list(cast(list[Any], result)) if isinstance(result, list) else []
+        # The decoded list itself, no copy: it may be a 10,000-item `big_json.ClippedList`.
+        return cast(list[Any], result) if isinstance(result, list) else []
 
     def schema(self) -> JsonSchema:
         schema = model_schema(ListPage, closed=True)

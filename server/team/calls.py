@@ -22,6 +22,7 @@ from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.auth.provider import AccessToken
 from mcp.types import CallToolResult
 
+from bitrix24_scrum_mcp import callers
 from bitrix24_scrum_mcp.dispatch import Dispatcher
 from bitrix24_scrum_mcp.errors import AuthError, Bitrix24Error
 from bitrix24_scrum_mcp.team.audit import (
@@ -147,10 +148,11 @@ class TeamCalls:
         except Bitrix24Error as exc:
             return dispatcher.failure(name, exc)
         try:
-            result = await self.slots.run(
-                caller.person,
-                lambda: dispatcher.call(name, arguments, progress, client=caller.client),
-            )
+            with callers.acting_as(caller.person):  # the portal budget's fair turn is theirs
+                result = await self.slots.run(
+                    caller.person,
+                    lambda: dispatcher.call(name, arguments, progress, client=caller.client),
+                )
         except TooManyCallsError as exc:
             return dispatcher.failure(name, exc)
         except anyio.get_cancelled_exc_class():

@@ -23,13 +23,12 @@ import math
 import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
-from typing import cast
 
 import anyio
 from redis.asyncio import Redis
 
 from bitrix24_scrum_mcp.config import Limits
-from bitrix24_scrum_mcp.pacing import Pacer
+from bitrix24_scrum_mcp.pacing import DeadlinePassed, Pacer, PortalBudget, Slot
 from bitrix24_scrum_mcp.team.redis_state import PREFIX, reachable
 from bitrix24_scrum_mcp.team.state import StateUnavailableError
 
@@ -59,19 +58,6 @@ return answer
 """
 
 
-class DeadlinePassed(Exception):
-    """No slot could be had before the caller's deadline; nothing was counted."""
-
-
-class Slot:
-    """The right to send one request; `release` it if the request was not sent."""
-
-    __slots__ = ("counted",)
-
-    def __init__(self, counted: bool) -> None:
-        self.counted = counted
-
-
 @dataclass(eq=False)
 class _Waiter:
     caller: str
@@ -79,7 +65,8 @@ class _Waiter:
 
 
 class RedisPacer:
-    """The portal's leaky bucket in Redis, shared by every replica, with a fair queue."""
+    """The portal's leaky bucket in Redis, shared by every replica, with a fair queue: a
+    `pacing.PortalBudget`, with the same meaning for the deadline, release and fairness."""
 
     def __init__(
         self, redis: Redis, origin: str, limits: Limits, headroom: int | None = None
@@ -190,15 +177,13 @@ class PortalPacers:
     def __init__(self, limits: Limits, redis: Redis | None = None) -> None:
         self.limits = limits
         self._redis = redis
-        self._pacers: dict[str, Pacer] = {}
+        self._pacers: dict[str, PortalBudget] = {}
 
-    def for_portal(self, origin: str) -> Pacer:
+    def for_portal(self, origin: str) -> PortalBudget:
         pacer = self._pacers.get(origin)
         if pacer is None:
             if self._redis is not None:
-                # Until the client takes any portal budget (hostile-load's PortalBudget), the
-                # shared pacer stands in for `Pacer`: it has the methods the client calls.
-                pacer = cast(Pacer, RedisPacer(self._redis, origin, self.limits))
+                pacer = RedisPacer(self._redis, origin, self.limits)
             else:
                 pacer = Pacer(self.limits.rate_per_s, self.limits.burst)
             self._pacers[origin] = pacer

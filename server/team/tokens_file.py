@@ -20,11 +20,9 @@ previous people stay in force. Tokens are kept by their SHA-256 and never logged
 from __future__ import annotations
 
 import logging
-import math
 import stat
 import time
 import tomllib
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bitrix24_scrum_mcp.config import Webhook
 from bitrix24_scrum_mcp.env import ConfigError
+from bitrix24_scrum_mcp.http_app import token_bits
 from bitrix24_scrum_mcp.redact import REDACTOR
 from bitrix24_scrum_mcp.team.vault import digest
 
@@ -64,14 +63,6 @@ class Member:
 
     name: str
     webhook: Webhook
-
-
-def token_bits(token: str) -> float:
-    """Shannon entropy of the token's own characters, times its length: a crude but honest
-    floor (`aaaa...` has 0 bits, `secrets.token_urlsafe(32)` about 200)."""
-    counts = Counter(token)
-    n = len(token)
-    return -n * sum(c / n * math.log2(c / n) for c in counts.values()) if n else 0.0
 
 
 def _fingerprint(path: Path) -> tuple[int, int, int]:

@@ -58,9 +58,15 @@ def _bound_socket() -> socket.socket:
 @contextmanager
 def serving(app: Any) -> Iterator[Served]:
     """Run an ASGI app (with its lifespan) in a uvicorn thread on a pre-bound loopback port."""
-    sock = _bound_socket()
     config = uvicorn.Config(app, log_level="critical", lifespan="on", log_config=None)
-    server = uvicorn.Server(config)
+    with running(uvicorn.Server(config)) as served:
+        yield served
+
+
+@contextmanager
+def running(server: uvicorn.Server) -> Iterator[Served]:
+    """Run a configured uvicorn server in a thread on a pre-bound loopback port."""
+    sock = _bound_socket()
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     try:

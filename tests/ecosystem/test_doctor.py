@@ -118,6 +118,19 @@ def test_html_answer_says_it_is_not_a_portal(standin: StandIn) -> None:
     assert "answered, but not as a Bitrix24 REST API" in out
 
 
+@pytest.mark.parametrize(
+    "answer",
+    [{"result": {"ok": True}}, {"result": "hello"}, {"result": 1725256800}, {"status": "up"}],
+)
+def test_an_answer_to_server_time_that_is_not_a_time_fails_the_portal_check(
+    standin: StandIn, answer: dict[str, object]
+) -> None:
+    standin.reply_with(Reply(body=answer))
+    code, out = _doctor(standin.webhook_url)
+    assert code == 1
+    assert "[FAIL] portal:" in out and "not with the portal's time" in out
+
+
 def test_portal_without_scrum_methods_is_reported(standin: StandIn) -> None:
     def answer(request: Recorded) -> Reply:
         if request.method == "server.time":

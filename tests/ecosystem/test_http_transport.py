@@ -11,10 +11,12 @@ import httpx2
 import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
+from starlette.types import Message, Receive, Scope, Send
 
 from bitrix24_scrum_mcp.config import Secret, Settings, Webhook
 from bitrix24_scrum_mcp.env import ConfigError
 from bitrix24_scrum_mcp.http_app import HttpSettings, build_http_app
+from bitrix24_scrum_mcp.http_guard import Guard
 from bitrix24_scrum_mcp.tools import select
 from tests.ecosystem.support import TOKEN, Served, clean_env, server_command, serving
 from tests.helpers import FAST
@@ -133,7 +135,16 @@ async def test_mcp_client_with_the_token_lists_and_calls_tools(
 
 @pytest.mark.parametrize(
     "origin",
-    ["http://evil.example", "http://localhost.evil.example", "null", "https://agents.example.org"],
+    [
+        "http://evil.example",
+        "http://localhost.evil.example",
+        "null",
+        "https://agents.example.org",
+        "http://localhost:80.evil.com",  # a prefix match admitted these two (issue 12 §3)
+        "http://localhost:@evil.com",
+        "https://agents.example.com.evil.com",
+        "http://127.0.0.1/../evil",
+    ],
 )
 async def test_foreign_origin_gets_403_even_with_the_token(
     token_server: Served, standin: StandIn, origin: str
@@ -171,6 +182,40 @@ def test_public_bind_without_a_long_enough_token_is_refused() -> None:
     with pytest.raises(ConfigError, match="too short"):
         HttpSettings.from_env({"MCP_HTTP_TOKEN": "short"}, host="0.0.0.0", port=8000)
     assert HttpSettings.from_env({"MCP_HTTP_TOKEN": TOKEN}, host="0.0.0.0", port=8000).token
+
+
+@pytest.mark.parametrize("token", ["aaaaaaaaaaaaaaaa", "abababababababababab", "password12345678"])
+def test_a_token_without_enough_randomness_is_refused_with_the_reason_and_a_fix(
+    token: str,
+) -> None:
+    with pytest.raises(ConfigError, match="too easy to guess") as refused:
+        HttpSettings.from_env({"MCP_HTTP_TOKEN": token}, host="0.0.0.0", port=8000)
+    message = str(refused.value)
+    assert "bits of randomness" in message and "secrets.token_urlsafe(32)" in message
+    assert token not in message
+
+
+async def test_a_websocket_handshake_is_refused_before_reaching_the_app() -> None:
+    reached: list[str] = []
+
+    async def app(scope: Scope, _receive: Receive, _send: Send) -> None:
+        reached.append(scope["type"])
+
+    guard = Guard(app, token=Secret(TOKEN), allowed_origins=("http://localhost",))
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "websocket.connect"}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {"type": "websocket", "path": "/mcp", "headers": [], "query_string": b""}
+    await guard(scope, receive, send)
+    assert reached == []
+    assert sent == [{"type": "websocket.close", "code": 1008}]
+    await guard({"type": "lifespan"}, receive, send)  # start-up still reaches the app
+    assert reached == ["lifespan"]
 
 
 def test_blank_token_counts_as_none() -> None:

@@ -12,7 +12,8 @@ import pytest
 from redis.asyncio import Redis
 
 from bitrix24_scrum_mcp.config import Limits
-from bitrix24_scrum_mcp.team.pacing import DeadlinePassed, RedisPacer
+from bitrix24_scrum_mcp.pacing import DeadlinePassed
+from bitrix24_scrum_mcp.team.pacing import RedisPacer
 from bitrix24_scrum_mcp.team.redis_state import connect
 from bitrix24_scrum_mcp.team.state import StateUnavailableError
 from tests.team.redis_support import RedisServer, redis_server
