@@ -27,7 +27,7 @@ from mcp.shared.auth import (
 )
 from pydantic import AnyUrl
 
-from bitrix24_scrum_mcp.config import Settings
+from bitrix24_scrum_mcp.config import Limits, Settings
 from bitrix24_scrum_mcp.http_app import HttpSettings, build_http_app
 from bitrix24_scrum_mcp.sandbox import (
     DEMO_APP_CLIENT_ID,
@@ -92,8 +92,8 @@ def sign_in_env(portal_origin: str, public_url: str, state: str, **extra: str) -
     }
 
 
-def team_app(env: Mapping[str, str]) -> Any:
-    settings = replace(Settings.from_env(env), limits=FAST)
+def team_app(env: Mapping[str, str], limits: Limits = FAST) -> Any:
+    settings = replace(Settings.from_env(env), limits=limits)
     team = TeamSettings.from_env(env, settings)
     http = HttpSettings(per_person=team.per_person)
     return build_http_app(settings, http, team)
@@ -249,11 +249,11 @@ def write_private(path: Path, text: str) -> None:
 
 
 @contextmanager
-def tokens_server(tokens_file: Path, **extra: str) -> Iterator[str]:
+def tokens_server(tokens_file: Path, limits: Limits = FAST, **extra: str) -> Iterator[str]:
     """A team server whose people come from `tokens_file`; yields its /mcp URL."""
     env = {"MCP_HTTP_TOKENS_FILE": str(tokens_file), **extra}
     sock = bound_socket()
-    with serve_on(sock, team_app(env)):
+    with serve_on(sock, team_app(env, limits)):
         yield f"http://127.0.0.1:{sock.getsockname()[1]}/mcp"
 
 
