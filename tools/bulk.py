@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSche
 from bitrix24_scrum_mcp import phpquery
 from bitrix24_scrum_mcp.batch import BatchAnswer
 from bitrix24_scrum_mcp.errors import ERROR_SCHEMA, Bitrix24Error, InvalidArgumentsError
+from bitrix24_scrum_mcp.tools.common import JsonObjectText
 from bitrix24_scrum_mcp.tools.results import OwnModel, OwnResult
 from bitrix24_scrum_mcp.tools.runner import RunContext, rest_body
 from bitrix24_scrum_mcp.tools.spec import ToolSpec, outcome_hint
@@ -39,8 +40,10 @@ class BulkCall(BaseModel):
     tool: str = Field(
         pattern=r"^[a-z_]{1,64}$", description="Name of another tool, e.g. task_update"
     )
-    arguments: dict[str, Any] = Field(
-        default_factory=dict, description="That tool's arguments (no `limit` for lists)"
+    arguments: JsonObjectText | None = Field(
+        None,
+        description="That tool's arguments as a JSON object text, e.g. "
+        '\'{"id":5,"fields":{"entityId":23}}\' (no limit for lists); null = none',
     )
 
 
@@ -48,7 +51,9 @@ class BulkInput(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
     calls: list[BulkCall] = Field(min_length=1, max_length=MAX_CALLS, description="Calls in order")
-    halt: bool = Field(False, description="Stop at the first failing call; later ones do not run")
+    halt: bool | None = Field(
+        None, description="Stop at the first failing call; later ones do not run (default false)"
+    )
 
 
 ErrorObject = Annotated[dict[str, Any], WithJsonSchema(ERROR_SCHEMA)]
@@ -92,13 +97,14 @@ def prepare(request: BulkInput, specs: Mapping[str, ToolSpec]) -> list[PreparedC
             message = f"unknown tool '{call.tool}'; allowed: {', '.join(batchable)}"
             details.append({"field": f"{where}.tool", "type": "unknown_tool", "message": message})
             continue
-        if spec.paginated and "limit" in call.arguments:
+        arguments = call.arguments or {}
+        if spec.paginated and "limit" in arguments:
             message = "limit is not available inside scrum_batch; use start"
             field = f"{where}.arguments.limit"
             details.append({"field": field, "type": "not_in_batch", "message": message})
             continue
         try:
-            model = spec.input.model_validate(call.arguments)
+            model = spec.input.model_validate(arguments)
         except ValidationError as exc:
             details.extend(details_of(spec.input, exc, prefix=f"{where}.arguments"))
             continue
@@ -120,13 +126,13 @@ async def run_bulk(ctx: RunContext, request: BulkInput) -> dict[str, Any]:
         requests += 1
         try:
             answer = await ctx.client.call(
-                BULK_METHOD, {"halt": int(request.halt), "cmd": cmd}, write=write
+                BULK_METHOD, {"halt": int(bool(request.halt)), "cmd": cmd}, write=write
             )
         except Bitrix24Error as exc:
             for position, call in enumerate(chunk):
                 results[offset + position] = call.failed(_chunk_error(exc, call, ctx.specs))
             break
-        stop = _collect(chunk, offset, BatchAnswer(answer.result), results, halt=request.halt)
+        stop = _collect(chunk, offset, BatchAnswer(answer.result), results, halt=bool(request.halt))
         await ctx.progress(
             min(offset + len(chunk), len(calls)), len(calls), f"{requests} batch requests"
         )

@@ -12,6 +12,7 @@ then each test checks one of them.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -134,9 +135,16 @@ def test_control_the_inspector_does_validate_error_results(runs: dict[str, Run])
     assert "required property 'id'" in run.err  # the Inspector's own validation message
 
 
-def test_strict_lint_of_tools_list_finds_no_errors(runs: dict[str, Run]) -> None:
+def test_strict_lint_of_tools_list_finds_no_errors_and_only_type_list_warnings(
+    runs: dict[str, Run],
+) -> None:
+    """Nullable scalars are `"type": [T, "null"]` on purpose (docs/clients.md): the lint's
+    `type-union` warning suggests `anyOf`, which costs ~800 tokens more over the tool list
+    and loses descriptions in google-genai's converter. Anything else would be a finding."""
     run = runs["stdio strict list"]
     assert run.code == OK, run.err
-    # With findings it prints "N errors, M warnings"; with none, nothing at all.
-    assert run.err == "" or "0 errors" in run.err, run.err
-    assert "warning" not in run.err, run.err
+    summary = re.search(r"(\d+) errors, (\d+) warnings", run.err)
+    assert summary, run.err
+    errors, warnings = map(int, summary.groups())
+    assert errors == 0, run.err
+    assert run.err.count("Issue: `type` is an array") == warnings, run.err
