@@ -2,7 +2,8 @@
 # Python client libraries that cannot share the dev venv, each in its own venv under
 # .ci/clients/<name>/ (git-ignored). Both need mcp<2, while the server needs mcp 2.x; the
 # client matrix (tests/clients/) runs them as separate programs against the server.
-#   langchain  langchain-mcp-adapters + langchain-core (requires mcp>=1.24,<2)
+#   langchain  langchain-mcp-adapters (requires mcp>=1.24,<2), langchain + langchain-openai
+#              for the docs snippet (docs/clients/langchain_agent.py)
 #   fastmcp3   fastmcp 3.x (pulls mcp 1.x; fastmcp 4.x is in the dev venv)
 #
 # Idempotent: a venv whose pins are unchanged is left alone. Offline-tolerant like npm.sh:
@@ -15,7 +16,7 @@ PREFIX="$ROOT/.ci/clients"
 PYTHON="${PYTHON:-python3}"
 
 declare -A PINS=(
-  [langchain]="langchain-mcp-adapters==0.3.2 langchain-core==1.8.3"
+  [langchain]="langchain-mcp-adapters==0.3.2 langchain-core==1.8.3 langchain==1.5.2 langchain-openai==1.7.4"
   [fastmcp3]="fastmcp==3.4.11"
 )
 

@@ -5,7 +5,8 @@
 #   mcp-inspector  @modelcontextprotocol/inspector 2.x (installed with node 22 on PATH;
 #                  under node 20 npm silently falls back to 0.15.0)
 #   client matrix  @modelcontextprotocol/sdk 1.x and @modelcontextprotocol/client 2.x (the
-#                  TypeScript SDK clients), @ai-sdk/mcp 2.x + ai 7.x (Vercel AI SDK),
+#                  TypeScript SDK clients), @ai-sdk/mcp 2.x + ai 7.x + @ai-sdk/openai 4.x
+#                  (Vercel AI SDK),
 #                  @modelcontextprotocol/conformance 0.1.x (the official conformance suite;
 #                  tests/clients/, docs/clients/conformance.md)
 #
@@ -28,6 +29,7 @@ CLIENT_SPECS=(
   "@modelcontextprotocol/client@2"
   "@ai-sdk/mcp@2"
   "ai@7"
+  "@ai-sdk/openai@4"
   "@modelcontextprotocol/conformance@0.1"
 )
 

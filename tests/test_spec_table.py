@@ -181,9 +181,10 @@ def _walk(schema: Any, path: str = "") -> list[tuple[str, dict[str, Any]]]:
     return found
 
 
-# Keywords some converter drops or refuses (docs/clients.md): validation enforces them.
-UNPUBLISHED = {"$ref", "$defs", "maxLength", "minLength", "maxProperties", "exclusiveMinimum",
-               "exclusiveMaximum", "default", "patternProperties", "propertyNames"}  # fmt: skip
+# Keywords some converter drops or refuses (docs/clients/README.md): validation enforces them.
+UNPUBLISHED = {"$ref", "$defs", "maxLength", "minLength", "maxItems", "minItems", "maxProperties",
+               "exclusiveMinimum", "exclusiveMaximum", "default", "patternProperties",
+               "propertyNames"}  # fmt: skip
 MAPS = ("/filter/anyOf/0", "/order/anyOf/0", "/FILTER/anyOf/0", "/ORDER/anyOf/0")
 
 

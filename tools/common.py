@@ -149,8 +149,8 @@ MAX_FILTER_STRING = 1000
 JsonSchema = dict[str, Any]
 
 FILTER_HELP = (
-    "null = no condition. Other keys: '[op]FIELD', op one of = ! % > < != !% >= <= =% %= "
-    "!=% !%=, e.g. '>=ID': 10, '=ID': [1, 2] (any of)"
+    "null = no condition. Also '[op]FIELD' keys, op = ! % > < != !% >= <= =% %= !=% !%=, "
+    "e.g. '>=ID': 10; '=ID': [1, 2] is any of"
 )
 """The filter description: the declared keys test equality, operators are undeclared keys."""
 

@@ -4,7 +4,7 @@
 `clean()` makes any pydantic schema portable: `$ref`s inlined, automatic titles dropped
 (several clients, Gemini and Vertex among them, reject `$ref`; the titles only cost
 tokens). Input schemas then get the rules that let every client library convert them
-without losing meaning (`input_schema`; the evidence is in docs/clients.md): optional
+without losing meaning (`input_schema`; evidence in docs/clients/README.md): optional
 fields nullable, no boolean `additionalProperties`, no keywords a converter drops. These
 rules are generic, so a new row gets them from its pydantic model alone. Output schemas
 are built from each row's result descriptor (`tools/results.py`) plus the error object
@@ -74,12 +74,15 @@ def clean(schema: JsonSchema) -> JsonSchema:
     return _each_object(_inline_refs(schema), _untitled)
 
 
-_NOT_PUBLISHED = frozenset({"maxLength", "minLength", "maxProperties", "minProperties", "default"})
+_NOT_PUBLISHED = frozenset(
+    {"maxLength", "minLength", "maxItems", "minItems", "maxProperties", "minProperties", "default"}
+)
 """Keywords left out of input schemas; validation still enforces what they say.
 
-google-genai's converter drops the length and property-count keywords silently and OpenAI
-strict mode has refused them, while the error a model gets for breaking one names the
-limit. `default` only restates "omitted = not set", which null now says for every client."""
+google-genai's converter drops the length, item-count and property-count keywords silently
+and OpenAI strict mode has refused the length ones, while the error a model gets for
+breaking one names the limit (they cost ~320 tokens over the tool list). `default` only
+restates "omitted = not set", which null now says for every client."""
 
 
 def _input_keywords(node: JsonSchema) -> JsonSchema:
@@ -158,7 +161,7 @@ def _each_schema(node: JsonSchema, change: Callable[[JsonSchema], JsonSchema]) -
 
 
 def input_schema(spec: ToolSpec) -> JsonSchema:
-    """The inputSchema every client converts without losing meaning (docs/clients.md).
+    """The inputSchema every client converts without losing meaning (docs/clients/README.md).
 
     Optional fields are nullable, no boolean `additionalProperties`, no keywords a
     converter drops where the loss would change meaning. What the input model declares

@@ -42,7 +42,7 @@ NO_PARAMETERS = sorted(
 """The tools without parameters (`*_get_fields`, `user_current`). openai-agents accepts
 only `{"properties": {}, "additionalProperties": false}` as a strict empty object, which
 google-genai's adapter cannot read, so these stay non-strict there: with nothing to send,
-strict and non-strict mean the same (docs/clients.md)."""
+strict and non-strict mean the same (docs/clients/README.md)."""
 
 DEMO_SPRINT = 23
 

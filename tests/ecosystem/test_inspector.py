@@ -171,7 +171,7 @@ def test_control_the_inspector_does_validate_error_results(runs: dict[str, Run])
 def test_strict_lint_of_tools_list_finds_no_errors_and_only_type_list_warnings(
     runs: dict[str, Run],
 ) -> None:
-    """Nullable scalars are `"type": [T, "null"]` on purpose (docs/clients.md): the lint's
+    """Nullable scalars are `"type": [T, "null"]` on purpose (docs/clients/README.md): the lint's
     `type-union` warning suggests `anyOf`, which costs ~800 tokens more over the tool list
     and loses descriptions in google-genai's converter. Anything else would be a finding."""
     run = runs["stdio strict list"]

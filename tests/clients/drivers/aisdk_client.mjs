@@ -12,7 +12,7 @@ const mcp = await createMCPClient(
   payload.url
     ? { transport: { type: 'http', url: payload.url } }
     // stdio: without this the client first probes `server/discover` for 1 s, and a server
-    // that answers later has locked the pipe to that protocol (docs/clients.md)
+    // that answers later has locked the pipe to that protocol (docs/clients/README.md)
     : { transport: new StdioMCPTransport(payload.stdio), protocolVersionDiscovery: false },
 );
 const tools = await mcp.tools();
