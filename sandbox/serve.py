@@ -1,10 +1,21 @@
-"""`serve()`: run the sandbox portal over loopback HTTP with uvicorn (for the CLI and demos)."""
+"""`serve()`: run the sandbox portal over loopback HTTP, or HTTPS with `tls=True`, with uvicorn
+(for the CLI and demos).
+
+The socket is bound before anything is printed, so the printed URL is a promise: a client
+may connect the moment it reads it (port 0 picks a free port, and the URL shows which).
+"""
 
 from __future__ import annotations
 
 import ipaddress
 import logging
+import signal
+import socket
 import sys
+import tempfile
+import threading
+from pathlib import Path
+from types import FrameType
 
 import uvicorn
 
@@ -23,10 +34,27 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def webhook_url(host: str, port: int) -> str:
+def webhook_url(host: str, port: int, scheme: str = "http") -> str:
     """The demo webhook's base URL, as a client configures it."""
     shown = f"[{host}]" if ":" in host else host
-    return f"http://{shown}:{port}/rest/{DEMO_USER_ID}/{DEMO_WEBHOOK_CODE}/"
+    return f"{scheme}://{shown}:{port}/rest/{DEMO_USER_ID}/{DEMO_WEBHOOK_CODE}/"
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise ValueError(f"cannot listen on {host}:{port} ({exc.strerror})") from None
+    sock.listen(256)
+    return sock
+
+
+def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)
 
 
 def serve(
@@ -34,18 +62,41 @@ def serve(
     port: int = 8765,
     db_path: str | None = None,
     faults: FaultConfig | None = None,
+    *,
+    tls: bool = False,
+    ca_file: Path | None = None,
 ) -> None:
-    """Serve the demo portal until interrupted. Prints only the webhook URL to stdout.
+    """Serve the demo portal until interrupted.
+
+    Prints the webhook URL to stdout; with `tls`, a second line: the path of the throwaway
+    CA's certificate (`ca_file`, or a file in a temporary folder removed at exit).
 
     Raises: ValueError for a host that is not a loopback address (the sandbox has no auth
-    worth the name and must never listen on a network interface).
+    worth the name and must never listen on a network interface) or a port in use.
     """
     if not _is_loopback(host):
         raise ValueError(f"the sandbox only listens on loopback, not {host!r}")
     logging.basicConfig(stream=sys.stderr, level=logging.INFO)
     portal = Portal(db_path or ":memory:", seed=True)
     app = create_app(portal, faults=faults if faults is not None else FaultConfig())
-    config = uvicorn.Config(app, host=host, port=port, log_level="info", access_log=False)
-    server = uvicorn.Server(config)
-    print(webhook_url(host, port), flush=True)
-    server.run()
+    sock = _listen(host, port)
+    if threading.current_thread() is threading.main_thread():
+        # uvicorn stops on SIGTERM, then raises it again to the handler it found: make that
+        # an exit that unwinds, so the temporary folder with the private key is removed.
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    with sock, tempfile.TemporaryDirectory(prefix="bitrix24-sandbox-") as folder:
+        files = None
+        if tls:
+            from bitrix24_scrum_mcp.sandbox.tls import issue  # trustme: only when asked for
+
+            files = issue(Path(folder), ca_file)
+        config = uvicorn.Config(
+            app,
+            log_level="info",
+            access_log=False,
+            ssl_certfile=str(files.key_and_chain) if files else None,
+        )
+        print(webhook_url(host, sock.getsockname()[1], "https" if files else "http"), flush=True)
+        if files:
+            print(files.ca, flush=True)
+        uvicorn.Server(config).run(sockets=[sock])

@@ -9,6 +9,7 @@ names it (`doctor` reports it instead).
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -17,6 +18,7 @@ from bitrix24_scrum_mcp import __version__
 from bitrix24_scrum_mcp.config import LOG_LEVELS, Flags, Settings, log_level
 from bitrix24_scrum_mcp.env import ConfigError
 from bitrix24_scrum_mcp.redact import REDACTOR, configure_logging
+from bitrix24_scrum_mcp.sandbox_cmd import add_sandbox_arguments
 
 COMMANDS = ("serve", "demo", "sandbox", "doctor")
 
@@ -71,16 +73,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--log-level", type=str.upper, choices=LOG_LEVELS, help=argparse.SUPPRESS)
 
-    sandbox = commands.add_parser("sandbox", help="serve the sandbox portal over loopback HTTP")
-    sandbox.add_argument("--host", default="127.0.0.1", help="loopback address to bind")
-    sandbox.add_argument("--port", type=int, default=8765)
-    sandbox.add_argument("--sandbox-db", metavar="PATH", help="SQLite file for its state")
-    sandbox.add_argument(
-        "--rate-limit",
-        metavar="RATE/BURST",
-        help="emulate the portal's request limit, e.g. 2/50 (default: off)",
+    sandbox = commands.add_parser(
+        "sandbox", help="serve the sandbox portal over loopback HTTP (or HTTPS with --tls)"
     )
-    sandbox.add_argument("--latency-ms", type=float, default=0.0, help="added delay per request")
+    add_sandbox_arguments(sandbox)
     sandbox.add_argument("--log-level", type=str.upper, choices=LOG_LEVELS, help=argparse.SUPPRESS)
 
     doctor = commands.add_parser(
@@ -143,12 +139,19 @@ def _doctor(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     settings = Settings.from_env(os.environ, _flags(args))
     if args.transport == "stdio":
-        configure_logging(settings.log_level)
+        _start_logging(settings)
         from bitrix24_scrum_mcp.stdio import serve_stdio
 
         return serve_stdio(settings)
     from bitrix24_scrum_mcp.http_app import HttpSettings, serve_http
 
     http = HttpSettings.from_env(os.environ, host=args.host, port=args.port)
-    configure_logging(settings.log_level)
+    _start_logging(settings)
     return serve_http(settings, http)
+
+
+def _start_logging(settings: Settings) -> None:
+    """Logging to stderr, then what the settings need said at every start (plain http...)."""
+    configure_logging(settings.log_level)
+    for warning in settings.warnings:
+        logging.getLogger("bitrix24_scrum_mcp").warning("%s", warning)

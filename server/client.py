@@ -20,6 +20,7 @@ import anyio
 import httpx2
 
 from bitrix24_scrum_mcp import envelope
+from bitrix24_scrum_mcp.certificates import connect_failure
 from bitrix24_scrum_mcp.config import Limits, OAuth, Secret, Webhook
 from bitrix24_scrum_mcp.envelope import RestResult
 from bitrix24_scrum_mcp.errors import (
@@ -194,9 +195,7 @@ class Bitrix24Client:
                     status = response.status_code
                     content_type = response.headers.get("content-type", "")
         except _NOT_SENT as exc:
-            raise ConnectFailedError(
-                f"could not connect to the portal ({type(exc).__name__})", method=method
-            ) from None
+            raise connect_failure(exc, method) from None  # TLS_CERTIFICATE or CONNECT_FAILED
         except (httpx2.TimeoutException, TimeoutError) as exc:
             raise self._lost(
                 method, write, f"no answer in time ({type(exc).__name__})", timeout=True

@@ -5,8 +5,10 @@ with a message that names the variable (or flag) to fix and what it must look li
 `Settings` always has a portal, a webhook, OAuth tokens or the embedded sandbox, so nothing
 later asks whether one is configured.
 
-A portal URL that could leak or mislead (credentials in it, plain HTTP to a remote host, a
-path that is not a documented webhook form) is refused here, before any request is made.
+A portal URL that could leak or mislead (credentials in it, plain HTTP to a remote host
+without `BITRIX24_ALLOW_HTTP=1`, a path that is not a documented webhook form) is refused
+here, before any request is made. Settings that work but deserve a word at start-up (plain
+http, a deprecated variable) are kept in `Settings.warnings` for the caller to log.
 Secrets are held as `Secret`, whose repr is masked, and registered with the redactor so they
 never reach a log line. A value that cannot be read is echoed in the message only when its
 variable holds no secret (a webhook URL carries its code, so it never is).
@@ -14,7 +16,6 @@ variable holds no secret (a webhook URL carries its code, so it never is).
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -26,6 +27,8 @@ from pydantic import BeforeValidator, Field, TypeAdapter, ValidationError
 from pydantic.dataclasses import dataclass as validated_dataclass
 
 from bitrix24_scrum_mcp.env import ConfigError, Env, parse_rate_limit, shown
+from bitrix24_scrum_mcp.network import Network, read_network
+from bitrix24_scrum_mcp.network import is_loopback as is_loopback  # re-exported: http_app
 from bitrix24_scrum_mcp.redact import REDACTOR
 
 if TYPE_CHECKING:
@@ -34,6 +37,7 @@ if TYPE_CHECKING:
 WEBHOOK_PATH = re.compile(r"^/rest/(?P<user>[1-9][0-9]*)/(?P<code>[A-Za-z0-9_]{1,64})/?$")
 WEBHOOK_SHAPE = "https://<portal>/rest/<user_id>/<code>/"
 DEFAULT_OAUTH_SERVER = "https://oauth.bitrix.info"
+OAUTH_SERVER_SHAPE = f"{DEFAULT_OAUTH_SERVER} (the cloud's), or portal (the portal's own)"
 DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024  # the SDK's default for a streamable HTTP body
 LogLevel: TypeAlias = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 LOG_LEVELS: tuple[LogLevel, ...] = get_args(LogLevel)
@@ -79,15 +83,6 @@ _LOG_LEVEL: TypeAdapter[LogLevel] = TypeAdapter(Annotated[LogLevel, BeforeValida
 _MESSAGE_BYTES = TypeAdapter(Annotated[int, Field(ge=1024)])
 
 
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def _split_url(url: str, what: str, shape: str) -> SplitResult:
     """`urlsplit`, with the port read too, so a URL the client could not use fails here.
 
@@ -104,7 +99,7 @@ def _split_url(url: str, what: str, shape: str) -> SplitResult:
     return parts
 
 
-def _check_origin(url: str, what: str, shape: str) -> tuple[str, str]:
+def _check_origin(url: str, what: str, shape: str, *, allow_http: bool) -> tuple[str, str]:
     """Validate scheme, host and credentials of a portal URL; return (scheme, netloc)."""
     parts = _split_url(url, what, shape)
     if parts.scheme not in ("https", "http"):
@@ -118,8 +113,11 @@ def _check_origin(url: str, what: str, shape: str) -> tuple[str, str]:
         raise ConfigError(
             f"{what} has characters a host name cannot have; it must look like {shape}"
         )
-    if parts.scheme == "http" and not is_loopback(host):
-        raise ConfigError(f"{what} must use https:// (plain http is allowed only for loopback)")
+    if parts.scheme == "http" and not is_loopback(host) and not allow_http:
+        raise ConfigError(
+            f"{what} must use https:// (plain http is allowed for loopback, and for another "
+            "host only with BITRIX24_ALLOW_HTTP=1, which sends its secrets in clear)"
+        )
     if parts.query or parts.fragment:
         raise ConfigError(f"{what} must not have a query string or fragment")
     return parts.scheme, parts.netloc
@@ -142,12 +140,15 @@ class Webhook:
         return f"{self.origin}/rest/{self.user_id}/***/"
 
     @classmethod
-    def parse(cls, url: str) -> Webhook:
+    def parse(cls, url: str, *, allow_http: bool = False) -> Webhook:
+        """Raises ConfigError for a URL that is not a safe webhook URL; it never quotes it."""
         url = url.strip()
         match = WEBHOOK_PATH.match(_split_url(url, "BITRIX24_WEBHOOK_URL", WEBHOOK_SHAPE).path)
         if match:
             REDACTOR.add(match["code"])  # before any error below can echo the URL
-        scheme, netloc = _check_origin(url, "BITRIX24_WEBHOOK_URL", WEBHOOK_SHAPE)
+        scheme, netloc = _check_origin(
+            url, "BITRIX24_WEBHOOK_URL", WEBHOOK_SHAPE, allow_http=allow_http
+        )
         if not match:
             raise ConfigError(f"BITRIX24_WEBHOOK_URL must look like {WEBHOOK_SHAPE}")
         return cls(f"{scheme}://{netloc}", int(match["user"]), Secret(match["code"]))
@@ -206,6 +207,17 @@ class Limits:
     total_timeout_s: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 120.0
     max_response_bytes: Annotated[int, Field(ge=1024)] = 16 * 1024 * 1024
 
+    @property
+    def paced(self) -> bool:
+        """False with `BITRIX24_RATE_LIMIT=off` (a zero rate or burst): calls are not spaced."""
+        return self.rate_per_s > 0 and self.burst > 0
+
+    @property
+    def shown(self) -> str:
+        if not self.paced:
+            return "off (no client-side pacing)"
+        return f"{self.rate_per_s:g}/s, burst {self.burst}"
+
 
 LIMIT_VARIABLES: dict[str, str] = {
     "rate_per_s": "BITRIX24_RATE_LIMIT",
@@ -242,10 +254,13 @@ class Settings:
 
     portal: Portal
     limits: Limits = field(default_factory=Limits)
+    network: Network = field(default_factory=Network)
     toolsets: frozenset[str] | None = None
     read_only: bool = False
     log_level: LogLevel = "WARNING"
     max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
+    warnings: tuple[str, ...] = ()
+    """What start-up should say on stderr: plain http in use, a deprecated variable."""
 
     def __post_init__(self) -> None:
         self.tools()  # unknown toolsets fail here, at start-up
@@ -267,12 +282,18 @@ class Settings:
             "auth": auth,
             "toolsets": ",".join(sorted(self.toolsets)) if self.toolsets else "all",
             "read_only": str(self.read_only).lower(),
-            "rate": f"{self.limits.rate_per_s}/s, burst {self.limits.burst}",
+            "rate": self.limits.shown,
             "timeouts": f"connect {self.limits.connect_timeout_s}s, "
             f"read {self.limits.read_timeout_s}s, total {self.limits.total_timeout_s}s",
         }
         if isinstance(self.portal, OAuth):
             shown["refresh"] = "configured" if self.portal.can_refresh else "not configured"
+            shown["oauth_server"] = self.portal.oauth_server
+        if not isinstance(self.portal, Sandbox):
+            shown["trust"] = self.network.trust
+            shown["proxy"] = self.network.route(self.portal.origin).shown
+            if self.network.allow_http:
+                shown["plain_http"] = "allowed (BITRIX24_ALLOW_HTTP=1)"
         return shown
 
     @classmethod
@@ -285,9 +306,14 @@ class Settings:
         flags = flags or Flags()
         env = Env(environ)
         toolsets = flags.toolsets if flags.toolsets is not None else env.text("BITRIX24_TOOLSETS")
+        sandbox = flags.sandbox or env.flag("BITRIX24_SANDBOX")
+        network = Network() if sandbox else read_network(env)  # the sandbox has no network
+        portal = _portal(env, flags, network, sandbox=sandbox)
         return cls(
-            portal=_portal(env, flags),
+            portal=portal,
             limits=_limits(env),
+            network=network,
+            warnings=_warnings(env, portal),
             toolsets=_toolsets(toolsets),
             read_only=flags.read_only or env.flag("BITRIX24_READ_ONLY"),
             log_level=flags.log_level or log_level(environ),
@@ -304,15 +330,42 @@ def log_level(environ: Mapping[str, str]) -> LogLevel:
     return Env(environ).parse("BITRIX24_LOG_LEVEL", _LOG_LEVEL, must) or "WARNING"
 
 
-def _portal(env: Env, flags: Flags) -> Portal:
+def _portal(env: Env, flags: Flags, network: Network, *, sandbox: bool) -> Portal:
     """The sandbox when asked for, else a webhook, else OAuth tokens; only that one is read."""
-    if flags.sandbox or env.flag("BITRIX24_SANDBOX"):
+    if sandbox:
         return _sandbox(flags.sandbox_db or env.text("BITRIX24_SANDBOX_DB"))
     if webhook := env.text("BITRIX24_WEBHOOK_URL"):
-        return Webhook.parse(webhook)
+        return Webhook.parse(webhook, allow_http=network.allow_http)
     if portal_url := env.text("BITRIX24_PORTAL_URL"):
-        return _oauth(env, portal_url)
+        return _oauth(env, portal_url, allow_http=network.allow_http)
     raise ConfigError(SETUP_HELP)
+
+
+def _warnings(env: Env, portal: Portal) -> tuple[str, ...]:
+    """Settings that work but that a person should hear about at every start."""
+    said: list[str] = []
+    if isinstance(portal, Sandbox):
+        return ()
+    secret = "the webhook code" if isinstance(portal, Webhook) else "the access token"
+    if _in_clear(portal.origin):
+        said.append(
+            f"plain http to {portal.origin} (BITRIX24_ALLOW_HTTP=1): {secret} travels in "
+            "clear with every call, readable by anyone on the network path"
+        )
+    if isinstance(portal, OAuth):
+        if portal.oauth_server != portal.origin and _in_clear(portal.oauth_server):
+            said.append(
+                f"plain http to the OAuth server {portal.oauth_server} (BITRIX24_ALLOW_HTTP=1): "
+                "the client secret and refresh token travel in clear at every refresh"
+            )
+        if env.text("BITRIX24_OAUTH_URL") and not env.text("BITRIX24_OAUTH_SERVER"):
+            said.append("BITRIX24_OAUTH_URL is deprecated: rename it BITRIX24_OAUTH_SERVER")
+    return tuple(said)
+
+
+def _in_clear(origin: str) -> bool:
+    parts = urlsplit(origin)
+    return parts.scheme == "http" and not is_loopback(parts.hostname or "")
 
 
 def _sandbox(db_path: str | None) -> Sandbox:
@@ -323,28 +376,52 @@ def _sandbox(db_path: str | None) -> Sandbox:
     return Sandbox(str(Path(db_path).expanduser()) if db_path else None)
 
 
-def _oauth(env: Env, portal_url: str) -> OAuth:
+def _oauth(env: Env, portal_url: str, *, allow_http: bool) -> OAuth:
     access = env.text("BITRIX24_ACCESS_TOKEN")
     if not access:
         raise ConfigError("BITRIX24_PORTAL_URL is set but BITRIX24_ACCESS_TOKEN is not")
     portal_shape = "https://<portal>, e.g. https://x.bitrix24.com"
-    scheme, netloc = _check_origin(portal_url, "BITRIX24_PORTAL_URL", portal_shape)
+    scheme, netloc = _check_origin(
+        portal_url, "BITRIX24_PORTAL_URL", portal_shape, allow_http=allow_http
+    )
     if urlsplit(portal_url).path not in ("", "/", "/rest", "/rest/"):
         raise ConfigError(f"BITRIX24_PORTAL_URL must be the portal address: {portal_shape}")
+    origin = f"{scheme}://{netloc}"
     refresh = env.text("BITRIX24_REFRESH_TOKEN")
     secret = env.text("BITRIX24_CLIENT_SECRET")
-    oauth_server = env.text("BITRIX24_OAUTH_URL") or DEFAULT_OAUTH_SERVER
-    _check_origin(oauth_server, "BITRIX24_OAUTH_URL", DEFAULT_OAUTH_SERVER)
     token_file = env.text("BITRIX24_TOKEN_FILE")
     return OAuth(
-        origin=f"{scheme}://{netloc}",
+        origin=origin,
         access_token=Secret(access),
         refresh_token=Secret(refresh) if refresh else None,
         client_id=env.text("BITRIX24_CLIENT_ID"),
         client_secret=Secret(secret) if secret else None,
-        oauth_server=oauth_server.rstrip("/"),
+        oauth_server=read_oauth_server(env, origin, allow_http=allow_http),
         token_file=Path(token_file).expanduser() if token_file else None,
     )
+
+
+def read_oauth_server(env: Env, portal_origin: str, *, allow_http: bool = False) -> str:
+    """The OAuth server for a portal: `BITRIX24_OAUTH_SERVER` (or the deprecated
+    `BITRIX24_OAUTH_URL`), the word `portal` for the portal's own, else the cloud's.
+
+    Raises:
+        ConfigError: a value that is neither `portal` nor a safe https address.
+    """
+    name = "BITRIX24_OAUTH_SERVER" if env.text("BITRIX24_OAUTH_SERVER") else "BITRIX24_OAUTH_URL"
+    value = env.text(name)
+    if value is None:
+        return DEFAULT_OAUTH_SERVER
+    if value.lower() == "portal":
+        return portal_origin
+    scheme, netloc = _check_origin(value, name, OAUTH_SERVER_SHAPE, allow_http=allow_http)
+    path = urlsplit(value).path.rstrip("/")
+    if path.endswith(("/oauth/token", "/oauth/authorize")):
+        raise ConfigError(
+            f"{name} is the OAuth server's address without /oauth/token/ (it is added): "
+            f"{OAUTH_SERVER_SHAPE}"
+        )
+    return f"{scheme}://{netloc}{path}"
 
 
 def _toolsets(value: str | None) -> frozenset[str] | None:

@@ -1,9 +1,12 @@
 """`bitrix24-scrum-mcp doctor`: check the configuration against the portal, in plain words.
 
-Shows the configuration with secrets hidden, calls `server.time` (reachability, credentials,
-one timed round trip), `scope` (the `task` scope is granted) and one read-only Scrum method
-(the portal offers `tasks.api.scrum.*`). Each failure says what to fix. Exit code 0 only when
-every check passed; warnings (an optional scope missing) do not change it.
+Shows the configuration with secrets hidden and what start-up would warn about (plain http,
+a deprecated variable), then the way to the portal (proxy, certificate: `doctor_network`),
+calls `server.time` (reachability, credentials, one timed round trip), `scope` (the `task`
+scope is granted) and one read-only Scrum method (the portal offers `tasks.api.scrum.*`),
+and weighs the pacing against the portal's answers (limit). Each failure says what to fix.
+Exit code 0 only when every check passed; warnings (an optional scope missing) do not
+change it.
 
 doctor is not an MCP transport, so its report goes to stdout; every line is scrubbed.
 """
@@ -13,15 +16,18 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
-from typing import Any, Literal, TextIO, cast
+from dataclasses import replace
+from typing import Any, TextIO, cast
 
 import anyio
 
-from bitrix24_scrum_mcp import __version__
+from bitrix24_scrum_mcp import doctor_network
+from bitrix24_scrum_mcp.certificates import CertificateError
 from bitrix24_scrum_mcp.client import Bitrix24Client
 from bitrix24_scrum_mcp.config import Flags, OAuth, Sandbox, Settings
+from bitrix24_scrum_mcp.doctor_report import Check, Report
 from bitrix24_scrum_mcp.env import ConfigError
+from bitrix24_scrum_mcp.envelope import RestResult
 from bitrix24_scrum_mcp.errors import (
     AuthError,
     BadResponseError,
@@ -32,9 +38,6 @@ from bitrix24_scrum_mcp.errors import (
     TransportError,
 )
 from bitrix24_scrum_mcp.portal import open_client
-from bitrix24_scrum_mcp.redact import REDACTOR
-
-Status = Literal["ok", "warn", "fail"]
 
 WEBHOOK_HELP = (
     "create a new one in Bitrix24 > Developer resources > Other > Inbound webhook, "
@@ -47,50 +50,6 @@ OPTIONAL_SCOPES: dict[str, tuple[frozenset[str], str]] = {
     "groups": (frozenset({"sonet_group", "socialnetwork", "sonet"}), "Workgroups (sonet_group)"),
     "users": (frozenset({"user", "user_brief", "user_basic"}), "Users (user)"),
 }
-
-
-@dataclass
-class Check:
-    name: str
-    status: Status
-    detail: str
-    fix: str = ""
-
-
-@dataclass
-class Report:
-    config: dict[str, str]
-    checks: list[Check] = field(default_factory=list[Check])
-
-    @property
-    def ok(self) -> bool:
-        return all(c.status != "fail" for c in self.checks)
-
-    def add(self, name: str, status: Status, detail: str, fix: str = "") -> Check:
-        check = Check(name, status, detail, fix)
-        self.checks.append(check)
-        return check
-
-    def render(self) -> str:
-        width = max((len(k) for k in self.config), default=0)
-        lines = [f"bitrix24-scrum-mcp {__version__} doctor", "", "Configuration (secrets hidden):"]
-        lines += [f"  {key.ljust(width)}  {value}" for key, value in self.config.items()]
-        lines += [] if self.config else ["  cannot be read (see below)"]
-        lines += ["", "Checks:"]
-        for check in self.checks:
-            lines.append(f"  [{check.status.upper():>4}] {check.name}: {check.detail}")
-            fix_lines = check.fix.splitlines()
-            for i, text in enumerate(fix_lines):
-                lines.append(f"         {'fix: ' if i == 0 else '     '}{text}")
-        failures = sum(c.status == "fail" for c in self.checks)
-        warnings = sum(c.status == "warn" for c in self.checks)
-        lines.append("")
-        if failures:
-            lines.append(f"{failures} problem(s) found; fix them and run doctor again.")
-        else:
-            extra = f" ({warnings} warning(s))" if warnings else ""
-            lines.append(f"All checks passed{extra}: the MCP server is ready to use.")
-        return REDACTOR.scrub("\n".join(lines)) + "\n"
 
 
 def _config(settings: Settings, environ: Mapping[str, str]) -> dict[str, str]:
@@ -128,10 +87,7 @@ def _explain(exc: Bitrix24Error, settings: Settings) -> tuple[str, str]:
             "check the portal address: it must be the portal itself, e.g. https://yours.bitrix24.com",
         )
     if isinstance(exc, RateLimitedError):
-        return (
-            f"the portal is limiting requests ({code})",
-            "wait a minute and run doctor again; lower BITRIX24_RATE_LIMIT if it keeps happening",
-        )
+        return doctor_network.explain_limited(exc, settings.limits)
     if isinstance(exc, AuthError):
         if code in ("NO_AUTH_FOUND", "INVALID_CREDENTIALS") and not oauth:
             return (
@@ -172,10 +128,10 @@ def _scope_fix(settings: Settings, scope: str = "Tasks (task)") -> str:
     )
 
 
-async def _timed(client: Bitrix24Client, method: str) -> tuple[Any, float]:
+async def _timed(client: Bitrix24Client, method: str) -> tuple[RestResult, float]:
     start = time.perf_counter()
     answer = await client.call(method, {}, write=False)
-    return answer.result, (time.perf_counter() - start) * 1000
+    return answer, (time.perf_counter() - start) * 1000
 
 
 async def diagnose(settings: Settings, environ: Mapping[str, str]) -> Report:
@@ -183,23 +139,43 @@ async def diagnose(settings: Settings, environ: Mapping[str, str]) -> Report:
     report = Report(_config(settings, environ))
     specs = settings.tools()
     report.add("toolsets", "ok", f"{len(specs)} tools offered")
+    for warning in settings.warnings:
+        report.add("settings", "warn", warning)
     # One attempt per check: doctor reports problems, it does not wait them out.
     quick = replace(settings.limits, max_retries=0)
-    async with open_client(settings.portal, quick) as client:
-        await _check_portal(report, client, settings, {s.toolset for s in specs})
+    async with open_client(settings.portal, quick, settings.network) as client:
+        answers: list[RestResult] = []
+        if await _check_portal(report, client, settings, {s.toolset for s in specs}, answers):
+            doctor_network.check_limit(report, settings, answers)
     return report
 
 
 async def _check_portal(
-    report: Report, client: Bitrix24Client, settings: Settings, toolsets: set[str]
-) -> None:
+    report: Report,
+    client: Bitrix24Client,
+    settings: Settings,
+    toolsets: set[str],
+    answers: list[RestResult],
+) -> bool:
+    """The checks that call the portal, in order, up to the first failure; True if none."""
+    origin = None if isinstance(settings.portal, Sandbox) else settings.portal.origin
+    if origin is not None:
+        doctor_network.check_proxy(report, settings, origin)
     try:
         now, elapsed = await _timed(client, "server.time")
+    except CertificateError as exc:
+        presented = await doctor_network.presented_certificate(settings, exc.origin)
+        doctor_network.certificate_refused(report, settings, exc, presented)
+        return False
     except Bitrix24Error as exc:
         what, fix = _explain(exc, settings)
         report.add("portal", "fail", what, fix)
-        return
-    report.add("portal", "ok", f"{_where(settings)} answered server.time ({now})")
+        return False
+    answers.append(now)
+    if origin is not None and origin.startswith("https://"):
+        presented = await doctor_network.presented_certificate(settings, origin)
+        doctor_network.certificate_trusted(report, settings, presented)
+    report.add("portal", "ok", f"{_where(settings)} answered server.time ({now.result})")
     if elapsed > SLOW_MS:
         report.add(
             "round trip",
@@ -211,11 +187,13 @@ async def _check_portal(
         report.add("round trip", "ok", f"{elapsed:.0f} ms for one call")
 
     try:
-        granted_raw, _ = await _timed(client, "scope")
+        scope, _ = await _timed(client, "scope")
     except Bitrix24Error as exc:
         what, fix = _explain(exc, settings)
         report.add("scope", "fail", f"could not list the granted scopes: {what}", fix)
-        return
+        return False
+    answers.append(scope)
+    granted_raw: Any = scope.result
     listed = cast("list[object]", granted_raw) if isinstance(granted_raw, list) else []
     granted = {str(s) for s in listed}
     shown = ", ".join(sorted(granted)) or "none"
@@ -226,7 +204,7 @@ async def _check_portal(
             f"the 'task' scope is not granted (granted: {shown})",
             _scope_fix(settings),
         )
-        return
+        return False
     report.add("scope", "ok", f"'task' granted (granted: {shown})")
     for toolset, (scopes, label) in OPTIONAL_SCOPES.items():
         if toolset in toolsets and not scopes & granted:
@@ -238,7 +216,7 @@ async def _check_portal(
             )
 
     try:
-        await client.call(SCRUM_PROBE, {}, write=False)
+        answers.append(await client.call(SCRUM_PROBE, {}, write=False))
     except Bitrix24Error as exc:
         if exc.error == "ERROR_METHOD_NOT_FOUND":
             report.add(
@@ -251,8 +229,9 @@ async def _check_portal(
         else:
             what, fix = _explain(exc, settings)
             report.add("scrum api", "fail", what, fix)
-        return
+        return False
     report.add("scrum api", "ok", f"{SCRUM_PROBE} answered")
+    return origin is not None  # the limit check is for a real portal
 
 
 def run_doctor(

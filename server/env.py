@@ -56,11 +56,15 @@ _RATE = TypeAdapter(
 
 
 def parse_rate_limit(text: str, what: str) -> tuple[float, int]:
-    """`"2/50"` -> (2.0 requests drained a second, 50 allowed in a burst); `"2"` -> (2.0, 50)."""
+    """`"2/50"` -> (2.0 requests drained a second, 50 allowed in a burst); `"2"` -> (2.0, 50);
+    `"off"` -> (0.0, 0): no limit, as on an on-premise portal whose administrator set none."""
+    if text.strip().lower() == "off":
+        return 0.0, 0
     per_s, sep, burst = text.partition("/")
     try:
         return _RATE.validate_python((per_s.strip(), burst.strip() if sep else "50"))
     except ValidationError:
         raise ConfigError(
-            f"{what} must look like 2/50 (requests a second/burst, numbers >= 0), not {shown(text)}"
+            f"{what} must look like 2/50 (requests a second/burst, numbers >= 0) or be off, "
+            f"not {shown(text)}"
         ) from None

@@ -121,7 +121,7 @@ def _hosts(env: Env, name: str) -> tuple[str, ...]:
 
 def build_http_app(settings: Settings, http: HttpSettings) -> ASGIApp:
     """The ASGI app: the MCP endpoint behind the Guard; its lifespan owns the REST client."""
-    client = build_client(settings.portal, settings.limits)
+    client = build_client(settings.portal, settings.limits, settings.network)
     server = create_server(client, settings.tools())
     mcp_app = server.streamable_http_app(
         streamable_http_path=MCP_PATH,

@@ -1,9 +1,15 @@
-"""OAuth token keeping: one refresh for any number of concurrent `expired_token` answers.
+"""OAuth: where a portal's sign-in and token endpoints are, and token keeping: one refresh
+for any number of concurrent `expired_token` answers.
 
 docs (settings/oauth): access tokens live an hour, refresh tokens 180 days; on
-`expired_token` get a new pair from oauth.bitrix.info, store it (the old refresh token stops
+`expired_token` get a new pair from the OAuth server, store it (the old refresh token stops
 working) and repeat the call. The pair is kept in memory and, if configured, in a token file
 written atomically with mode 0600 so a restart does not fall back to a dead refresh token.
+
+Endpoints (`oauth_endpoints`): a person always signs in on the portal itself
+(`<portal>/oauth/authorize/`, cloud and on-premise alike); codes and refresh tokens are
+traded at the OAuth server's `/oauth/token/`: the cloud's `https://oauth.bitrix.info` unless
+`BITRIX24_OAUTH_SERVER` names another, or `portal` for an on-premise portal's own.
 """
 
 from __future__ import annotations
@@ -12,16 +18,39 @@ import json
 import logging
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import anyio
 import httpx2
 
-from bitrix24_scrum_mcp.config import OAuth, Secret
+from bitrix24_scrum_mcp.certificates import CertificateError, connect_failure
+from bitrix24_scrum_mcp.config import DEFAULT_OAUTH_SERVER, OAuth, Secret
 from bitrix24_scrum_mcp.errors import AuthError, Bitrix24Error
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class OAuthEndpoints:
+    authorize: str  # where a person signs in and grants the application access
+    token: str  # where an authorization code or a refresh token is traded for tokens
+
+
+def oauth_endpoints(portal_origin: str, oauth_server: str = DEFAULT_OAUTH_SERVER) -> OAuthEndpoints:
+    """The sign-in and token endpoints for a portal and its OAuth server (`OAuth.oauth_server`,
+    as `config.read_oauth_server` resolves `BITRIX24_OAUTH_SERVER`).
+
+    docs (settings/oauth): "the application sends the user to their Bitrix24 to authorize",
+    so the authorize endpoint is the portal's own even for the cloud; the token endpoint is
+    the OAuth server's (oauth.bitrix.info for the cloud, and for on-premise portals that reach
+    it; the portal itself for those that issue their own tokens).
+    """
+    return OAuthEndpoints(
+        authorize=f"{portal_origin.rstrip('/')}/oauth/authorize/",
+        token=f"{oauth_server.rstrip('/')}/oauth/token/",
+    )
 
 
 class TokenKeeper:
@@ -95,15 +124,19 @@ class TokenKeeper:
             "client_secret": self._oauth.client_secret.reveal(),
             "refresh_token": self._refresh.reveal(),
         }
+        token_url = oauth_endpoints(self._oauth.origin, self._oauth.oauth_server).token
         try:
-            response = await self._http.get(
-                f"{self._oauth.oauth_server}/oauth/token/", params=params
-            )
+            response = await self._http.get(token_url, params=params)
             data: Any = json.loads(response.content)
         except (httpx2.HTTPError, ValueError, RecursionError) as exc:
+            reason = type(exc).__name__
+            if isinstance(exc, httpx2.ConnectError):
+                failure = connect_failure(exc, cause.method)
+                if isinstance(failure, CertificateError):
+                    reason = failure.description  # which check failed, what to set
             raise AuthError(
                 "expired_token",
-                f"the access token expired and refreshing it failed ({type(exc).__name__})",
+                f"the access token expired and refreshing it failed ({reason})",
                 method=cause.method,
                 http_status=cause.http_status,
             ) from None

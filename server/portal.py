@@ -1,9 +1,12 @@
 """The one place a REST client is made: for a real portal, or for the embedded sandbox.
 
-stdio, HTTP and `doctor` all get their client here, from a portal and the limits, so a
-team server can make one per person's identity the same way. With `Sandbox` the emulator
-runs in-process behind httpx2's ASGI transport: the client sends byte for byte the requests
-it would send to a real portal, over no socket.
+stdio, HTTP and `doctor` all get their client here, from a portal, the limits (pacing
+included: `BITRIX24_RATE_LIMIT=off` turns it off) and the network settings, so a team server
+can make one per person's identity the same way. A real portal is reached through
+`PortalTransport`: the configured trust (`BITRIX24_CA_BUNDLE`), and the proxy the
+environment names for each host, never for loopback. With `Sandbox` the emulator runs
+in-process behind httpx2's ASGI transport: the client sends byte for byte the requests it
+would send to a real portal, over no socket.
 """
 
 from __future__ import annotations
@@ -15,21 +18,27 @@ import httpx2
 
 from bitrix24_scrum_mcp.client import Bitrix24Client
 from bitrix24_scrum_mcp.config import Limits, Portal, Sandbox, Secret, Webhook
+from bitrix24_scrum_mcp.connections import PortalTransport
+from bitrix24_scrum_mcp.network import Network
 
 SANDBOX_ORIGIN = "http://127.0.0.1"
 
 
-def build_client(portal: Portal, limits: Limits) -> Bitrix24Client:
-    """A client for `portal`; it opens no connection until its first call."""
+def build_client(portal: Portal, limits: Limits, network: Network | None = None) -> Bitrix24Client:
+    """A client for `portal` (pass `Settings.network`); it opens no connection until its first
+    call. Without `network`: the system's certificates, no proxy, https only."""
     if isinstance(portal, Sandbox):
         return _sandbox_client(portal, limits)
-    return Bitrix24Client(portal, limits)
+    transport = PortalTransport(network or Network())
+    return Bitrix24Client(portal, limits, transport=transport)
 
 
 @asynccontextmanager
-async def open_client(portal: Portal, limits: Limits) -> AsyncGenerator[Bitrix24Client, None]:
+async def open_client(
+    portal: Portal, limits: Limits, network: Network | None = None
+) -> AsyncGenerator[Bitrix24Client, None]:
     """`build_client`, closed when the block ends."""
-    client = build_client(portal, limits)
+    client = build_client(portal, limits, network)
     try:
         yield client
     finally:

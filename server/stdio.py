@@ -50,7 +50,7 @@ def serve_stdio(settings: Settings) -> int:
 
 
 async def _serve(settings: Settings) -> None:
-    async with open_client(settings.portal, settings.limits) as client:
+    async with open_client(settings.portal, settings.limits, settings.network) as client:
         server = create_server(client, settings.tools())
         lines = CappedLines(_take_stdin(), settings.max_message_bytes)
         async with stdio_server(stdin=anyio.wrap_file(lines)) as (read, write):

@@ -16,15 +16,22 @@ import uvicorn
 
 
 @contextmanager
-def serving(app: Any) -> Iterator[int]:
-    """Yield the port `app` is served on at 127.0.0.1; stop the server afterwards."""
+def serving(app: Any, *, tls_key_and_chain: str | None = None) -> Iterator[int]:
+    """Yield the port `app` is served on at 127.0.0.1; stop the server afterwards.
+
+    `tls_key_and_chain`: a PEM file with the private key and certificate chain to serve
+    https with.
+    """
     # proto=IPPROTO_TCP matters: asyncio turns Nagle off (TCP_NODELAY) only on sockets that
     # say they are TCP, and with Nagle on every answer waits ~40 ms for a delayed ACK.
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     sock.listen(256)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="critical", lifespan="off"))
+    config = uvicorn.Config(
+        app, log_level="critical", lifespan="off", ssl_certfile=tls_key_and_chain
+    )
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     try:
