@@ -58,6 +58,8 @@ def main() -> int:
     command = "python bench/run.py" + (" --quick" if args.quick else "")
     if args.only:
         command += f" --only {args.only}"
+    if args.candidate:
+        command += f" --candidate {args.candidate}"
     json_path = out_dir / ("results-quick.json" if args.quick else "results.json")
     results: dict[str, Any] = {}
     if args.only and json_path.exists():  # refresh some sections, keep the others
