@@ -17,7 +17,7 @@ import os
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -114,6 +114,17 @@ def check(call: Call, seen: Seen) -> None:
             assert seen.structured["error_description"] == "Sprint not found"
             assert seen.structured["method"] == "tasks.api.scrum.sprint.get"
     assert seen.text or seen.structured is not None, seen
+
+
+def driver_payload(client: str, transport: str, http_url: str) -> dict[str, Any]:
+    """What a driver program gets: where the server is, and the calls to make."""
+    where = {"stdio": STDIO} if transport == "stdio" else {"url": http_url}
+    return {**where, "calls": [asdict(c) for c in calls(client)]}
+
+
+def seen_in(report: dict[str, Any]) -> dict[str, Seen]:
+    """A driver report's calls, by label."""
+    return {label: Seen.of(entry) for label, entry in report["calls"].items()}
 
 
 def check_all(client: str, seen: dict[str, Seen]) -> int:

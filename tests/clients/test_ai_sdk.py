@@ -7,7 +7,6 @@ result arrives as ordinary content: the text must say it failed and why.
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -15,11 +14,10 @@ import pytest
 from tests.clients.conftest import Matrix
 from tests.clients.support import (
     DRIVERS,
-    STDIO,
     TOOLS,
     Seen,
-    calls,
     check_all,
+    driver_payload,
     node_package,
     node_script,
     run_driver,
@@ -36,8 +34,7 @@ def test_ai_sdk_tools_run_in_generate_text(
     node_package("@ai-sdk/mcp")
     node_package("ai")
     client = f"ai sdk {transport}"
-    where = {"stdio": STDIO} if transport == "stdio" else {"url": http_server.mcp_url}
-    payload = {**where, "calls": [asdict(c) for c in calls(client)]}
+    payload = driver_payload(client, transport, http_server.mcp_url)
     report = run_driver(node_script(DRIVERS / "aisdk_client.mjs", tmp_path), payload)
     assert report["listed"] == TOOLS
     assert report["offered"] == report["closed"] == len(TOOLS)

@@ -6,7 +6,6 @@ The same driver program runs under both; fastmcp has no schema conversion of its
 from __future__ import annotations
 
 import sys
-from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -14,12 +13,11 @@ import pytest
 from tests.clients.conftest import Matrix
 from tests.clients.support import (
     DRIVERS,
-    STDIO,
     TOOLS,
-    Seen,
-    calls,
     check_all,
+    driver_payload,
     run_driver,
+    seen_in,
     venv_python,
 )
 from tests.ecosystem.support import Served
@@ -38,12 +36,11 @@ def test_fastmcp_client_lists_and_calls(
 ) -> None:
     python = _python(version)
     client = f"fastmcp {version} {transport}"
-    where = {"stdio": STDIO} if transport == "stdio" else {"url": http_server.mcp_url}
-    payload = {**where, "calls": [asdict(c) for c in calls(client)]}
+    payload = driver_payload(client, transport, http_server.mcp_url)
     report = run_driver([str(python), str(DRIVERS / "fastmcp_client.py")], payload)
     assert report["version"].startswith(f"{version}.")
     assert report["listed"] == TOOLS
     assert report["raised"] == "sprint_get failed: Sprint not found (error 0, HTTP 400)"
-    seen = {label: Seen.of(entry) for label, entry in report["calls"].items()}
+    seen = seen_in(report)
     matrix.record(f"fastmcp Client {report['version']}", transport,
                   listed=len(report["listed"]), calls=check_all(client, seen))  # fmt: skip

@@ -7,7 +7,6 @@ are what keeps list tools usable in strict mode. The model is shown the text con
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
 import pytest
@@ -15,12 +14,11 @@ import pytest
 from tests.clients.conftest import Matrix
 from tests.clients.support import (
     DRIVERS,
-    STDIO,
     TOOLS,
-    Seen,
-    calls,
     check_all,
+    driver_payload,
     run_driver,
+    seen_in,
     venv_python,
 )
 from tests.ecosystem.support import Served
@@ -38,8 +36,7 @@ def test_langchain_adapters_list_convert_strict_and_call(
 ) -> None:
     python = venv_python("langchain")
     client = f"langchain {transport}"
-    where = {"stdio": STDIO} if transport == "stdio" else {"url": http_server.mcp_url}
-    payload = {**where, "calls": [asdict(c) for c in calls(client)]}
+    payload = driver_payload(client, transport, http_server.mcp_url)
     report = run_driver([str(python), str(DRIVERS / "langchain_client.py")], payload)
     assert report["listed"] == TOOLS
     assert report["converted"] == len(TOOLS)
@@ -48,7 +45,7 @@ def test_langchain_adapters_list_convert_strict_and_call(
     assert {"GROUP_ID", "STATUS"} <= set(sprint_filter["properties"])
     fields = report["strict"]["sprint_update"]["properties"]["fields"]
     assert fields["properties"]["dateStart"]["type"] == ["string", "null"]
-    seen = {label: Seen.of(entry) for label, entry in report["calls"].items()}
+    seen = seen_in(report)
     matrix.record("langchain-mcp-adapters 0.3", transport, listed=len(report["listed"]),
                   converted=f"{report['converted']} (OpenAI, strict and not)",
                   calls=check_all(client, seen))  # fmt: skip

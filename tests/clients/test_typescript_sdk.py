@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -11,14 +10,13 @@ import pytest
 from tests.clients.conftest import Matrix
 from tests.clients.support import (
     DRIVERS,
-    STDIO,
     TOOLS,
-    Seen,
-    calls,
     check_all,
+    driver_payload,
     node_package,
     node_script,
     run_driver,
+    seen_in,
 )
 from tests.ecosystem.support import Served
 
@@ -34,10 +32,9 @@ def test_typescript_sdk_client_lists_and_calls(
 ) -> None:
     node_package(PACKAGES[sdk])
     client = f"ts sdk {sdk} {transport}"
-    where = {"stdio": STDIO} if transport == "stdio" else {"url": http_server.mcp_url}
-    payload = {"sdk": sdk, **where, "calls": [asdict(c) for c in calls(client)]}
+    payload = {"sdk": sdk, **driver_payload(client, transport, http_server.mcp_url)}
     report = run_driver(node_script(DRIVERS / "tssdk_client.mjs", tmp_path), payload)
     assert report["listed"] == TOOLS
-    seen = {label: Seen.of(entry) for label, entry in report["calls"].items()}
+    seen = seen_in(report)
     matrix.record(f"MCP TypeScript SDK {sdk} ({PACKAGES[sdk]})", transport,
                   listed=len(report["listed"]), calls=check_all(client, seen))  # fmt: skip
