@@ -1,3 +1,4 @@
+# pyright: strict
 """An embedded emulator of a Bitrix24 portal's REST API for `tasks.api.scrum.*` and friends.
 
     from bitrix24_scrum_mcp.sandbox import DEMO_WEBHOOK_CODE, FaultConfig, Portal, create_app

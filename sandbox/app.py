@@ -1,3 +1,4 @@
+# pyright: strict
 """The ASGI app: REST URLs → auth → faults → `Portal.execute` → wire body.
 
 Routes:
@@ -16,12 +17,12 @@ from typing import Any
 import anyio
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from bitrix24_scrum_mcp.sandbox.batch import run_batch
-from bitrix24_scrum_mcp.sandbox.envelope import success, time_block
+from bitrix24_scrum_mcp.sandbox.envelope import php_json, success, time_block
 from bitrix24_scrum_mcp.sandbox.errors import (
     InternalServerError,
     InvalidCredentialsError,
@@ -36,6 +37,8 @@ from bitrix24_scrum_mcp.sandbox.portal import Portal, Principal
 from bitrix24_scrum_mcp.sandbox.wire import read_params
 
 logger = logging.getLogger(__name__)
+
+JSON_MEDIA_TYPE = "application/json; charset=utf-8"
 
 _HTML_502 = (
     "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
@@ -72,15 +75,16 @@ class _DroppedResponse(Response):
         raise DroppedConnection("sandbox fault: connection dropped after the write")
 
 
-def _json(body: Any, status: int = 200) -> JSONResponse:
-    return JSONResponse(body, status_code=status)
+def _json(body: Any, status: int = 200) -> Response:
+    """A JSON answer written as a portal writes it (`envelope.php_json`)."""
+    return Response(php_json(body), status_code=status, media_type=JSON_MEDIA_TYPE)
 
 
 def _fault_response(kind: FailKind) -> Response:
     if kind == "html502":
         return Response(_HTML_502, status_code=502, media_type="text/html")
     if kind == "empty":
-        return Response(b"", status_code=200, media_type="application/json")
+        return Response(b"", status_code=200, media_type=JSON_MEDIA_TYPE)
     error = InternalServerError()
     return _json(error.body(), error.http_status)
 
@@ -120,6 +124,7 @@ async def rest_endpoint(request: Request) -> Response:
     params = await read_params(request)
     portal.note_request(method, params)
     if not bucket.admit(faults):
+        logger.warning("rate limit: %s refused with QUERY_LIMIT_EXCEEDED", method)
         limited = QueryLimitExceededError()
         return _json(limited.body(), limited.http_status)
     if faults.latency_s > 0:
@@ -144,7 +149,7 @@ async def rest_endpoint(request: Request) -> Response:
         failure = InternalServerError()
         body, status = failure.body(), failure.http_status
     if kind == "drop_after_write":
-        return _DroppedResponse(JSONResponse(body).body, media_type="application/json")
+        return _DroppedResponse(php_json(body), media_type=JSON_MEDIA_TYPE)
     return _json(body, status)
 
 

@@ -1,11 +1,14 @@
+# pyright: strict
 """Every error the emulated portal can put on the wire, one class per wire code.
 
 A handler raises one of these; the app renders it with :meth:`RestError.body` and
 :attr:`RestError.http_status`, so the exact Bitrix24 body lives in one place.
+portal: `RestException::output()` sends `(string)$code`, so every code is a JSON string,
+and an error body has no `time` (it never passes `appendDebugInfo`).
 
     RestError(code, description, http_status)
-    ├── MethodError          "error": 0   — a Scrum controller's own message (HTTP 400 by default)
-    ├── BindingError         "error": 100 — a missing or ill-typed action parameter
+    ├── MethodError          "error": "0"   — a Scrum controller's own message (HTTP 400)
+    ├── BindingError         "error": "100" — a missing or ill-typed action parameter
     ├── system errors (string codes, rest-basics §7)
     │   ├── NoAuthFoundError, InvalidCredentialsError, ExpiredTokenError, InvalidTokenError
     │   ├── InsufficientScopeError, MethodNotFoundError
@@ -23,7 +26,7 @@ from typing import Any
 class RestError(Exception):
     """An error answer: `{"error": code, "error_description": text}` with an HTTP status."""
 
-    def __init__(self, code: str | int, description: str, http_status: int) -> None:
+    def __init__(self, code: str, description: str, http_status: int) -> None:
         super().__init__(description)
         self.code = code
         self.description = description
@@ -35,17 +38,28 @@ class RestError(Exception):
 
 
 class MethodError(RestError):
-    """A controller error. docs: examples show `"error": 0` as a JSON number, HTTP 400."""
+    """A controller error: `new Error($message)` has code 0, sent as `"0"` with HTTP 400
+    (`RestException::getStatus` for status 0). docs: the pages show `"error": 0`, a number.
 
-    def __init__(self, description: str, http_status: int = 400) -> None:
-        super().__init__(0, description, http_status)
+    `keeps_effects`: the action failed after writes that a portal does not undo (it has no
+    transaction around an action), so they are committed before the error is sent.
+    """
+
+    def __init__(self, description: str, *, keeps_effects: bool = False) -> None:
+        super().__init__("0", description, 400)
+        self.keeps_effects = keeps_effects
+
+
+class ThrownError(MethodError):
+    """An exception inside the action (a PHP `\\Error`, code 0): the action returns nothing,
+    so the gateway reports it even where the action would have returned `false` or `[]`."""
 
 
 class BindingError(RestError):
-    """An action-parameter binding error: code 100 (a JSON number, as documented)."""
+    """An action-parameter binding error: `ArgumentException` code 100, sent as `"100"`."""
 
-    def __init__(self, description: str, http_status: int = 400) -> None:
-        super().__init__(100, description, http_status)
+    def __init__(self, description: str) -> None:
+        super().__init__("100", description, 400)
 
 
 class NoAuthFoundError(RestError):

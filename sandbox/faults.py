@@ -1,3 +1,4 @@
+# pyright: strict
 """Fault injection: the rate limiter, added latency and broken answers, set per app.
 
 `FaultConfig` is a plain mutable dataclass kept on `app.state.faults`, so a test can

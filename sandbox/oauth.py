@@ -1,3 +1,4 @@
+# pyright: strict
 """The OAuth server's refresh endpoint (`oauth.bitrix.info/oauth/token/`), on the same app.
 
 This module owns the HTTP side only: the request's parameters and the answer's shape.

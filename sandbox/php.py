@@ -1,3 +1,4 @@
+# pyright: strict
 """PHP value semantics the portal applies to request data.
 
 Bitrix24 is PHP: form and query values arrive as strings, nested keys such as
@@ -8,6 +9,7 @@ to odd input (`"12abc"`, `true`, `[]`) the same as a portal's.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any, cast
@@ -59,10 +61,16 @@ def to_str(value: Any) -> str:
 
 
 def truthy(value: Any) -> bool:
-    """Loose truthiness used for flags such as batch `halt` and `scope?full`."""
+    """PHP truthiness (`if ($value)`), as batch `halt` and `scope?full` test it: `""`,
+    `"0"`, 0, 0.0, false, null and an empty array are false; `"false"` and `"N"` are true."""
     if isinstance(value, str):
-        return value.strip().lower() not in ("", "0", "false", "n", "no")
+        return value not in ("", "0")
     return bool(value)
+
+
+def php_round(value: float) -> int:
+    """PHP `round()`: halves go away from zero (Python's `round` goes to even)."""
+    return math.floor(value + 0.5) if value >= 0 else -math.floor(-value + 0.5)
 
 
 def parse_pairs(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
@@ -77,6 +85,8 @@ def parse_pairs(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
         base = match.group(1) if match else raw_key
         if not base:
             continue
+        # PHP's parse_str turns `.` and ` ` in a top-level name into `_` (`a.b=1` → `a_b`).
+        base = base.replace(".", "_").replace(" ", "_")
         segments = _SEGMENT_RE.findall(match.group(2)) if match else []
         _assign(root, [base, *segments], value)
     return _listify(root)

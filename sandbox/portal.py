@@ -1,3 +1,4 @@
+# pyright: strict
 """`Portal`: one emulated Bitrix24 portal — its store, credentials and the call dispatcher.
 
 The ASGI app owns HTTP; the portal owns everything after the request is parsed: who is
@@ -15,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bitrix24_scrum_mcp.sandbox.context import Call
+from bitrix24_scrum_mcp.sandbox.context import REPORTED, Call
 from bitrix24_scrum_mcp.sandbox.envelope import time_block
 from bitrix24_scrum_mcp.sandbox.errors import (
     ExpiredTokenError,
@@ -26,13 +27,15 @@ from bitrix24_scrum_mcp.sandbox.errors import (
     InvalidTokenError,
     MethodError,
     MethodNotFoundError,
+    ThrownError,
 )
 from bitrix24_scrum_mcp.sandbox.faults import FaultConfig
-from bitrix24_scrum_mcp.sandbox.registry import lookup
+from bitrix24_scrum_mcp.sandbox.registry import MethodSpec, lookup
 from bitrix24_scrum_mcp.sandbox.seed import (
     DEMO_SCOPES,
     DEMO_USER_ID,
     DEMO_WEBHOOK_CODE,
+    role,
     seed_demo,
     seed_minimal,
 )
@@ -211,7 +214,10 @@ class Portal:
         members: tuple[int, ...] = (),
         with_backlog: bool | None = None,
     ) -> int:
-        """Add a workgroup (a Scrum when `scrum_master_id` is set, which also gets a backlog)."""
+        """Add a workgroup (a Scrum when `scrum_master_id` is set, which also gets a backlog).
+
+        The owner is its owner (`A`), the Scrum master a moderator (`E`), `members` plain
+        members (`K`)."""
         with self.store.transaction():
             group_id = self.store.insert(
                 "groups",
@@ -224,10 +230,14 @@ class Portal:
                     "date_create": int(self.wall_clock()),
                 },
             )
-            for user_id in {owner_id, *members}:
-                role = "A" if user_id == owner_id else "K"
+            for user_id in {owner_id, scrum_master_id, *members} - {0}:
                 self.store.insert(
-                    "group_members", {"group_id": group_id, "user_id": user_id, "role": role}
+                    "group_members",
+                    {
+                        "group_id": group_id,
+                        "user_id": user_id,
+                        "role": role(user_id, owner_id, scrum_master_id),
+                    },
                 )
             if with_backlog if with_backlog is not None else bool(scrum_master_id):
                 self.store.insert(
@@ -274,12 +284,36 @@ class Portal:
             scopes=principal.scopes,
             now=start,
             base_url=base_url,
-            error_status=spec.error_status,
         )
-        with self.store.transaction():
-            payload = spec.handler(call, params)
-            forced = (faults.force_errors if faults is not None else {}).get(spec.name)
-            if forced:
-                # The test hook for catch-all errors: the call ran, now it "fails inside".
-                raise MethodError(forced, spec.error_status)
+        forced = (faults.force_errors if faults is not None else {}).get(spec.name)
+        try:
+            payload = self._run(spec, call, params, forced)
+        except MethodError as error:
+            # portal: an action that records an error and returns something other than
+            # null gets that value sent as a success, the error dropped.
+            answer = spec.drops.get(error.description, spec.on_error)
+            if answer is REPORTED or isinstance(error, ThrownError):
+                raise
+            payload = answer
         return CallResult(payload, time_block(start, self.wall_clock()))
+
+    def _run(self, spec: MethodSpec, call: Call, params: dict[str, Any], forced: str | None) -> Any:
+        """The action in one transaction: an error rolls its writes back, unless it
+        `keeps_effects` (a portal has no transaction around an action)."""
+        kept: MethodError | None = None
+        payload: Any = None
+        with self.store.transaction():
+            try:
+                payload = spec.handler(call, params)
+            except MethodError as error:
+                if not error.keeps_effects:
+                    raise
+                kept = error
+            else:
+                if forced:
+                    # The test hook for internal failures: the call ran, then its last
+                    # step "fails inside"; nothing it wrote is kept.
+                    raise MethodError(forced)
+        if kept is not None:
+            raise kept
+        return payload

@@ -1,17 +1,19 @@
+# pyright: strict
 """The method table: every REST method the sandbox serves, its bound handler and its scope.
 
-Each handler module declares its methods as `Method` rows (name, action, error status);
-this table binds each action's parameters (`binding.bind_action`) and adds the scope
-the method's family needs. Method names are matched case-insensitively, as on a portal.
+Each handler module declares its methods as `Method` rows (name, action, what a failure
+sends); this table binds each action's parameters (`binding.bind_action`) and adds the
+scope the method's family needs. Method names are matched case-insensitively, as on a portal.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from bitrix24_scrum_mcp.sandbox.binding import Handler, bind_action
-from bitrix24_scrum_mcp.sandbox.context import Method
+from bitrix24_scrum_mcp.sandbox.context import REPORTED, Method
 from bitrix24_scrum_mcp.sandbox.handlers import (
     backlog,
     epic,
@@ -19,6 +21,7 @@ from bitrix24_scrum_mcp.sandbox.handlers import (
     scrum_task,
     sonet,
     sprint,
+    stages,
     system,
     tasks,
 )
@@ -35,11 +38,12 @@ class MethodSpec:
     name: str
     handler: Handler
     scopes: frozenset[str]
-    error_status: int = 400
+    on_error: Any = REPORTED
+    drops: Mapping[str, Any] = field(default_factory=dict[str, Any])
 
 
 def _specs(methods: Iterable[Method], scopes: frozenset[str]) -> list[MethodSpec]:
-    return [MethodSpec(m.name, bind_action(m.action), scopes, m.error_status) for m in methods]
+    return [MethodSpec(m.name, bind_action(m.action), scopes, m.on_error, m.drops) for m in methods]
 
 
 def _build() -> dict[str, MethodSpec]:
@@ -50,6 +54,7 @@ def _build() -> dict[str, MethodSpec]:
         *sprint.METHODS,
         *scrum_task.METHODS,
         *tasks.METHODS,
+        *stages.METHODS,
     )
     specs = [
         *_specs(task_methods, TASK_SCOPES),

@@ -1,3 +1,4 @@
+# pyright: strict
 """The deterministic demo portal: users, two Scrum teams, one plain workgroup, backlogs.
 
 Every id and timestamp is fixed (derived from `BASE_TIME`), so tests and demos can name
@@ -112,8 +113,10 @@ def seed_demo(store: Store) -> None:
             },
         )
         for user_id in members:
-            role = "A" if user_id == owner else "K"
-            store.insert("group_members", {"group_id": group_id, "user_id": user_id, "role": role})
+            store.insert(
+                "group_members",
+                {"group_id": group_id, "user_id": user_id, "role": role(user_id, owner, master)},
+            )
     for entity_id, group_id in ((DEMO_BACKLOG_ID, 11), (DEMO_SECOND_BACKLOG_ID, 12)):
         store.insert(
             "entities",
@@ -159,6 +162,18 @@ def seed_demo(store: Store) -> None:
     store.set_meta("seeded", "demo")
 
 
+def role(user_id: int, owner_id: int, scrum_master_id: int) -> str:
+    """A member's role: the owner `A`, the Scrum master a moderator `E`, others `K`.
+
+    Bitrix24 makes a Scrum's master a moderator of its group; only the owner, moderators
+    and admins may start or complete a sprint (`SprintService::canStartSprint`), so in the
+    demo Elena (3) runs group 11's sprints and Dmitry (2) is the plain member refused.
+    """
+    if user_id == owner_id:
+        return "A"
+    return "E" if user_id == scrum_master_id else "K"
+
+
 def seed_minimal(store: Store) -> None:
     """An empty portal: only the webhook owner, user 1 (an admin)."""
     if store.get_meta("seeded") is not None:
@@ -185,6 +200,7 @@ def _user(
 
 
 def _tasks(store: Store) -> None:
+    # Items are sorted 1024, 2048, ... as a portal's `normalizeEntitySort` leaves them.
     sort_by_entity: dict[int, int] = {}
     for index, (task_id, group_id, title, epic_id, points, responsible) in enumerate(TASKS):
         created = BASE_TIME - (len(TASKS) - index) * 3600
@@ -208,7 +224,7 @@ def _tasks(store: Store) -> None:
             "entity_id": entity_id,
             "task_id": task_id,
             "epic_id": epic_id,
-            "sort": sort_by_entity[entity_id],
+            "sort_float": sort_by_entity[entity_id] * 1024.0,
             "story_points": points,
             "created_by": 1,
             "modified_by": 1,

@@ -1,3 +1,4 @@
+# pyright: strict
 """`serve()`: run the sandbox portal over loopback HTTP, or HTTPS with `tls=True`, with uvicorn
 (for the CLI and demos).
 

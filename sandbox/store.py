@@ -1,10 +1,13 @@
+# pyright: strict
 """SQLite state of one emulated portal: schema, connection and transactions.
 
 One `Store` wraps one connection (`:memory:` or a file). Every REST call runs inside
 `transaction()`, which commits on success and rolls back on any exception, so a failed
 call changes nothing. A file store uses WAL and a busy timeout so two processes can share
 it. Backlogs and sprints share the `entities` table and its id sequence, as in Bitrix24
-(`b_tasks_scrum_entity`): `entityId` in task.update may name either.
+(`b_tasks_scrum_entity`): `entityId` in task.update may name either. `items.sort_float`
+is `SORT_FLOAT`; `tasks.stage_id` is the `b_tasks.STAGE_ID` column and `task_stages` the
+`b_tasks_task_stage` relation (see records.py for which writes which).
 """
 
 from __future__ import annotations
@@ -41,12 +44,11 @@ CREATE TABLE IF NOT EXISTS entities (
     id INTEGER PRIMARY KEY AUTOINCREMENT, group_id INTEGER NOT NULL, entity_type TEXT NOT NULL,
     name TEXT NOT NULL DEFAULT '', goal TEXT NOT NULL DEFAULT '', sort INTEGER NOT NULL DEFAULT 0,
     created_by INTEGER NOT NULL DEFAULT 0, modified_by INTEGER NOT NULL DEFAULT 0,
-    date_start INTEGER NOT NULL DEFAULT 0, date_end INTEGER NOT NULL DEFAULT 0,
-    status TEXT NOT NULL DEFAULT '');
+    date_start INTEGER, date_end INTEGER, status TEXT NOT NULL DEFAULT '');
 CREATE TABLE IF NOT EXISTS items (
     id INTEGER PRIMARY KEY AUTOINCREMENT, entity_id INTEGER NOT NULL,
     task_id INTEGER NOT NULL UNIQUE, epic_id INTEGER NOT NULL DEFAULT 0,
-    sort INTEGER NOT NULL DEFAULT 0, story_points TEXT NOT NULL DEFAULT '',
+    sort_float REAL NOT NULL DEFAULT 1024, story_points TEXT NOT NULL DEFAULT '',
     created_by INTEGER NOT NULL DEFAULT 0, modified_by INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS epics (
     id INTEGER PRIMARY KEY AUTOINCREMENT, group_id INTEGER NOT NULL, name TEXT NOT NULL,
@@ -61,7 +63,8 @@ CREATE TABLE IF NOT EXISTS task_stages (
     task_id INTEGER NOT NULL, stage_id INTEGER NOT NULL, PRIMARY KEY (task_id, stage_id));
 CREATE TABLE IF NOT EXISTS tasks (
     id INTEGER PRIMARY KEY AUTOINCREMENT, title TEXT NOT NULL, description TEXT NOT NULL DEFAULT '',
-    group_id INTEGER NOT NULL DEFAULT 0, created_by INTEGER NOT NULL,
+    group_id INTEGER NOT NULL DEFAULT 0, parent_id INTEGER NOT NULL DEFAULT 0,
+    stage_id INTEGER NOT NULL DEFAULT 0, created_by INTEGER NOT NULL,
     responsible_id INTEGER NOT NULL, status INTEGER NOT NULL DEFAULT 2,
     priority INTEGER NOT NULL DEFAULT 1, deadline INTEGER NOT NULL DEFAULT 0,
     created_date INTEGER NOT NULL DEFAULT 0, changed_date INTEGER NOT NULL DEFAULT 0,

@@ -1,9 +1,13 @@
+# pyright: strict
 """Reading a request's parameters the way PHP fills `$_REQUEST` for the REST gateway.
 
 Query string and body are merged (body wins). A JSON body is used as is; form-encoded and
 multipart bodies are nested PHP-style (`fields[groupId]=1`, `select[]=ID`), so their
-values stay strings and the handlers coerce them with PHP rules. A body that is not valid
-JSON is ignored, as PHP's `json_decode` failure leaves no parameters.
+values stay strings and the handlers coerce them with PHP rules.
+portal: `CRestUtil::getRequestData` reads a body only for POST, decodes it as JSON only
+when the request says it is JSON (`isJson()`: a JSON content type), and otherwise runs
+`parse_str` on it; a JSON body that does not decode is ignored (the `SystemException` is
+caught), so only the query string remains.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ async def read_params(request: Request) -> dict[str, Any]:
 
 
 async def _body_params(request: Request) -> dict[str, Any]:
+    if request.method != "POST":
+        return {}
     content_type = request.headers.get("content-type", "").lower()
     raw = await request.body()
     if "multipart/form-data" in content_type:
@@ -34,10 +40,10 @@ async def _body_params(request: Request) -> dict[str, Any]:
     if not raw:
         return {}
     text = raw.decode("utf-8", errors="replace")
-    if "json" in content_type or (not content_type and text.lstrip().startswith("{")):
+    if "json" in content_type:
         try:
             decoded = json.loads(text)
         except ValueError:
             return {}
         return cast("dict[str, Any]", decoded) if isinstance(decoded, dict) else {}
-    return parse_pairs(parse_qsl(text, keep_blank_values=True))
+    return parse_pairs(parse_qsl(text.strip(), keep_blank_values=True))

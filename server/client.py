@@ -1,3 +1,4 @@
+# pyright: strict
 """Bitrix24 REST client: one pooled `httpx2.AsyncClient`, pacing, safe retries, OAuth refresh.
 
 Retry rules (README, "Safety"): a call is retried only when repeating it cannot apply a
@@ -14,7 +15,7 @@ import logging
 import random
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import anyio
 import httpx2
@@ -72,6 +73,8 @@ class Bitrix24Client:
         self._http_client: httpx2.AsyncClient | None = None
         self.tokens = TokenKeeper(portal, self._http) if isinstance(portal, OAuth) else None
         self.requests_sent = 0
+        self._acting_user: int | None = None
+        self._acting_user_lock = anyio.Lock()
 
     @property
     def _http(self) -> httpx2.AsyncClient:
@@ -90,6 +93,29 @@ class Bitrix24Client:
     async def aclose(self) -> None:
         if self._http_client is not None:
             await self._http_client.aclose()
+
+    async def acting_user_id(self) -> int:
+        """The user every call runs as: a webhook's user (its URL names it), or the token's
+        user from `user.current`, asked once per client (one client per credential).
+
+        Raises:
+            Bitrix24Error: `user.current` failed (e.g. a token without the `user` scope).
+        """
+        if isinstance(self.portal, Webhook):
+            return self.portal.user_id
+        async with self._acting_user_lock:
+            if self._acting_user is None:
+                answer = await self.call("user.current", write=False)
+                user: Any = answer.result
+                user_id = (
+                    str(cast(dict[str, Any], user).get("ID", "")) if isinstance(user, dict) else ""
+                )
+                if not user_id.isdigit():
+                    raise BadResponseError(
+                        "user.current did not name the acting user", method="user.current"
+                    )
+                self._acting_user = int(user_id)
+            return self._acting_user
 
     def _url(self, method: str) -> str:
         if isinstance(self.portal, Webhook):

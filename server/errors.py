@@ -9,6 +9,7 @@
     │   ├── TimeoutError_                the portal did not answer in time
     │   └── OutcomeUnknownError          a write was sent, the answer was lost
     ├── BadResponseError               an answer that is not a Bitrix24 envelope
+    ├── PortalRefusedError             a success answer whose value means "failed"
     └── RemoteError                    the portal's own {error, error_description}
         ├── RateLimitedError             QUERY_LIMIT_EXCEEDED, OPERATION_TIME_LIMIT
         └── AuthError                    NO_AUTH_FOUND, expired_token, insufficient_scope...
@@ -201,6 +202,26 @@ class BadResponseError(Bitrix24Error):
     """The portal answered, but not with a Bitrix24 JSON envelope (HTML page, empty...)."""
 
     code = "BAD_RESPONSE"
+
+
+class PortalRefusedError(Bitrix24Error):
+    """The portal answered HTTP 200 with the value its controller returns after a failure the
+    REST gateway does not report (`false` from the kanban writes, `null` from
+    `sprint.complete`): the call failed, and the portal's reason was dropped on the way.
+
+    portal: `RestManager::processMethodRequest` sends a controller's errors only when the
+    action returns null. The description lists the causes the controller checks.
+    """
+
+    code = "PORTAL_REFUSED"
+
+    def __init__(self, description: str, *, method: str = "", may_have_applied: bool = False):
+        super().__init__(description, method=method, http_status=200)
+        self.may_have_applied = may_have_applied
+
+    @property
+    def maybe_applied(self) -> bool:
+        return self.may_have_applied
 
 
 class RemoteError(Bitrix24Error):

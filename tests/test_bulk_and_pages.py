@@ -138,6 +138,8 @@ async def test_backlog_and_sprint_round_trip_on_the_sandbox(sandbox: LiveSandbox
         updated = await session.call_tool(
             "sprint_update", {"id": sprint_id, "fields": {"name": "S10"}}
         )
+        # portal: a sprint starts only with an open task in it.
+        await session.call_tool("task_update", {"id": 104, "fields": {"entityId": sprint_id}})
         second_start = await session.call_tool("sprint_start", {"id": sprint_id})
         again = await session.call_tool("sprint_start", {"id": sprint_id})
     assert backlog.structured_content["id"] == DEMO_BACKLOG_ID  # type: ignore[index]

@@ -175,8 +175,12 @@ LIMITS: list[tuple[dict[str, Any], tuple[int, int], int | None, bool]] = [
     ({"limit": 500}, (0, ALL), None, True),
     ({"limit": 30, "start": 100}, (100, 130), 130, True),
     ({"limit": 500, "start": 100}, (100, ALL), None, True),
-    # docs: start=-1 answers one page without total or next, so limit cannot go further
-    ({"limit": 60, "start": -1}, (0, 50), None, False),
+    # docs: start=-1 answers a page without total or next; a full page may have more after
+    # it, so the next pages are asked for anyway, and `next` stays uncounted
+    ({"limit": 60, "start": -1}, (0, 60), 60, False),
+    # portal: a start between pages is rounded down; the tool drops the items before it
+    ({"limit": 30, "start": 120}, (120, 141), None, True),
+    ({"start": 70}, (70, 100), 100, True),
 ]
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from bitrix24_scrum_mcp.tools.common import Id, NoInput, ScrumModel, id_input
+from bitrix24_scrum_mcp.tools.creator import Creator
 from bitrix24_scrum_mcp.tools.results import FieldsResult, ObjectResult, ResultModel, ValueResult
 from bitrix24_scrum_mcp.tools.spec import ToolSpec
 
@@ -19,8 +20,11 @@ class BacklogResult(ResultModel):
 
 class BacklogAddFields(ScrumModel):
     group_id: Id = Field(description="Scrum (group) id the backlog belongs to")
-    # docs: the English page marks createdBy required, the Russian one optional; we follow EN.
-    created_by: Id = Field(description="User recorded as the backlog's creator")
+    # docs: the English page marks createdBy required, the Russian one optional. portal:
+    # without it the add fails ("Unable to add backlog"), so the server fills it in.
+    created_by: Id | None = Field(
+        None, description="User recorded as the backlog's creator; default: the acting user"
+    )
     modified_by: Id | None = Field(None, description="User recorded as its last modifier")
 
 
@@ -48,9 +52,11 @@ TOOLS = (
         title="Add backlog",
         description="Create the backlog of a Scrum group. Bitrix24 creates one automatically "
         "with every Scrum and a group can have only one, so this is for imports; otherwise "
-        "use backlog_get.",
+        "use backlog_get. createdBy defaults to the acting user (a portal refuses the add "
+        "without one).",
         input=BacklogAddInput,
         result=ObjectResult(BacklogResult),
+        creator=Creator.ALWAYS,
     ),
     ToolSpec(
         method="tasks.api.scrum.backlog.update",
@@ -78,7 +84,9 @@ TOOLS = (
         toolset="backlog",
         title="Delete backlog",
         description="Delete a backlog by its id; fails while it holds tasks. Meant for backlogs "
-        "added by mistake to a non-Scrum group: a Scrum's backlog is recreated automatically.",
+        "added by mistake to a non-Scrum group: a Scrum's backlog is recreated automatically. "
+        "A portal answers [] even when the delete itself failed in its database: backlog_get "
+        "tells for sure.",
         input=id_input("Backlog id"),
         result=ValueResult({"type": "array"}),
         destructive=True,

@@ -13,7 +13,7 @@ because repeating it could apply writes twice.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -21,10 +21,17 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSche
 
 from bitrix24_scrum_mcp import phpquery
 from bitrix24_scrum_mcp.batch import BatchAnswer
-from bitrix24_scrum_mcp.errors import ERROR_SCHEMA, Bitrix24Error, InvalidArgumentsError
+from bitrix24_scrum_mcp.errors import (
+    ERROR_SCHEMA,
+    Bitrix24Error,
+    InvalidArgumentsError,
+    PortalRefusedError,
+    RemoteError,
+)
 from bitrix24_scrum_mcp.tools.common import JsonObjectText
-from bitrix24_scrum_mcp.tools.results import OwnModel, OwnResult
-from bitrix24_scrum_mcp.tools.runner import RunContext, rest_body
+from bitrix24_scrum_mcp.tools.creator import lacks_creator, retry_with_creator, with_creator
+from bitrix24_scrum_mcp.tools.results import ListResult, OwnModel, OwnResult
+from bitrix24_scrum_mcp.tools.runner import RunContext, rest_body, shape_one_page
 from bitrix24_scrum_mcp.tools.spec import ToolSpec, outcome_hint
 from bitrix24_scrum_mcp.validation import details_of
 
@@ -115,26 +122,19 @@ def prepare(request: BulkInput, specs: Mapping[str, ToolSpec]) -> list[PreparedC
 
 
 async def run_bulk(ctx: RunContext, request: BulkInput) -> dict[str, Any]:
-    """The runner of scrum_batch: chunks of 50 sub-calls, one result or error per call."""
-    calls = prepare(request, ctx.specs)
+    """The runner of scrum_batch: chunks of 50 sub-calls, one result or error per call.
+
+    A call whose values a portal's batch would rewrite (`$result[..]` in a text) is sent on
+    its own, outside `batch`, where the portal stores it as written (phpquery.py); the
+    calls around it keep their order. Creators are filled as each row says (creator.py).
+    """
+    calls = await _with_creators(ctx, prepare(request, ctx.specs))
     results: list[BulkItem | None] = [None] * len(calls)
-    requests = 0
-    for offset in range(0, len(calls), BATCH_SIZE):
-        chunk = calls[offset : offset + BATCH_SIZE]
-        cmd = {f"c{c.index}": phpquery.sub_call(c.spec.method, c.body) for c in chunk}
-        write = not all(c.spec.read_only for c in chunk)
-        requests += 1
-        try:
-            answer = await ctx.client.call(
-                BULK_METHOD, {"halt": int(bool(request.halt)), "cmd": cmd}, write=write
-            )
-        except Bitrix24Error as exc:
-            for position, call in enumerate(chunk):
-                results[offset + position] = call.failed(_chunk_error(exc, call, ctx.specs))
-            break
-        stop = _collect(chunk, offset, BatchAnswer(answer.result), results, halt=bool(request.halt))
+    run = _Run(ctx, bool(request.halt), results)
+    for offset, chunk in _chunks(calls):
+        stop = await run.chunk(offset, chunk)
         await ctx.progress(
-            min(offset + len(chunk), len(calls)), len(calls), f"{requests} batch requests"
+            min(offset + len(chunk), len(calls)), len(calls), f"{run.requests} batch requests"
         )
         if stop:
             break
@@ -146,8 +146,134 @@ async def run_bulk(ctx: RunContext, request: BulkInput) -> dict[str, Any]:
         succeeded=len(items) - failed - not_run,
         failed=failed,
         not_run=not_run,
-        requests=requests,
+        requests=run.requests,
     ).dump()
+
+
+async def _with_creators(ctx: RunContext, calls: list[PreparedCall]) -> list[PreparedCall]:
+    """`createdBy` filled where a row always fills it (one lookup of the acting user)."""
+    if not any(lacks_creator(c.spec.creator, c.body) for c in calls):
+        return calls
+    user_id = await ctx.client.acting_user_id()
+    return [
+        PreparedCall(c.index, c.spec, with_creator(c.body, user_id))
+        if lacks_creator(c.spec.creator, c.body)
+        else c
+        for c in calls
+    ]
+
+
+def _chunks(calls: list[PreparedCall]) -> Iterator[tuple[int, list[PreparedCall]]]:
+    """Runs of up to 50 calls safe in a batch; a call a batch would rewrite stands alone."""
+    chunk: list[PreparedCall] = []
+    offset = 0
+    for position, call in enumerate(calls):
+        alone = bool(phpquery.references(call.body))
+        if chunk and (alone or len(chunk) == BATCH_SIZE or _alone(chunk)):
+            yield offset, chunk
+            chunk = []
+        if not chunk:
+            offset = position
+        chunk.append(call)
+    if chunk:
+        yield offset, chunk
+
+
+def _alone(chunk: list[PreparedCall]) -> bool:
+    return len(chunk) == 1 and bool(phpquery.references(chunk[0].body))
+
+
+@dataclass(slots=True)
+class _Run:
+    ctx: RunContext
+    halt: bool
+    results: list[BulkItem | None]
+    requests: int = 0
+
+    async def chunk(self, offset: int, chunk: list[PreparedCall]) -> bool:
+        """Send one chunk (a batch, or a lone call directly); True when the run must stop."""
+        if _alone(chunk):
+            return await self._direct(offset, chunk[0])
+        try:
+            answer = await self._batch(chunk)
+        except Bitrix24Error as exc:
+            for position, call in enumerate(chunk):
+                self.results[offset + position] = call.failed(
+                    _chunk_error(exc, call, self.ctx.specs)
+                )
+            return True
+        stop = _collect(chunk, offset, answer, self.results, halt=self.halt)
+        await self._new_items(offset, chunk, answer)
+        return stop
+
+    async def _batch(self, chunk: list[PreparedCall]) -> BatchAnswer:
+        cmd = {f"c{c.index}": phpquery.sub_call(c.spec.method, c.body) for c in chunk}
+        write = not all(c.spec.read_only for c in chunk)
+        self.requests += 1
+        answer = await self.ctx.client.call(
+            BULK_METHOD, {"halt": int(self.halt), "cmd": cmd}, write=write
+        )
+        return BatchAnswer(answer.result)
+
+    async def _direct(self, offset: int, call: PreparedCall) -> bool:
+        """A call outside `batch`, as a single tool call would make it."""
+        self.requests += 1
+        try:
+            answer = await self.ctx.client.call(
+                call.spec.method, call.body, write=not call.spec.read_only
+            )
+            shaped = _shape(call, answer.result, answer.total)
+        except RemoteError as exc:  # the portal's refusal: this call failed, others go on
+            self.results[offset] = call.failed(exc.to_payload())
+            return self.halt
+        except PortalRefusedError as exc:
+            exc.method = call.spec.method
+            self.results[offset] = call.failed(exc.to_payload())
+            return self.halt
+        except Bitrix24Error as exc:  # no usable answer: stop, as a lost batch does
+            self.results[offset] = call.failed(_chunk_error(exc, call, self.ctx.specs))
+            return True
+        self.results[offset] = BulkItem(
+            index=call.index, tool=call.spec.name, ok=True, result=shaped
+        )
+        return False
+
+    async def _new_items(self, offset: int, chunk: list[PreparedCall], answer: BatchAnswer) -> None:
+        """Calls refused with "Item not created" for lack of a creator (nothing was written)
+        go once more, with the acting user as creator (creator.py)."""
+        again = [
+            (position, call)
+            for position, call in enumerate(chunk)
+            if (error := answer.error(f"c{call.index}", call.spec.method)) is not None
+            and retry_with_creator(call.spec.creator, call.body, error)
+        ]
+        if not again:
+            return
+        user_id = await self.ctx.client.acting_user_id()
+        retried = [PreparedCall(c.index, c.spec, with_creator(c.body, user_id)) for _, c in again]
+        try:
+            answer = await self._batch(retried)
+        except Bitrix24Error as exc:
+            for (position, call), redo in zip(again, retried, strict=True):
+                self.results[offset + position] = redo.failed(
+                    _chunk_error(exc, call, self.ctx.specs)
+                )
+            return
+        for (position, _), redo in zip(again, retried, strict=True):
+            self.results[offset + position] = None
+            _collect([redo], offset + position, answer, self.results, halt=False)
+
+
+def _shape(call: PreparedCall, value: Any, total: int | None) -> dict[str, Any]:
+    """A sub-call's result as its own tool returns it (a list page as without `limit`).
+
+    Raises:
+        PortalRefusedError: the answer means the call failed (`false` from a kanban write).
+    """
+    listing = call.spec.result
+    if call.spec.paginated and isinstance(listing, ListResult):
+        return shape_one_page(listing, call.body, value, total)
+    return listing.shape(value, total, None)
 
 
 def _collect(
@@ -158,7 +284,11 @@ def _collect(
     *,
     halt: bool,
 ) -> bool:
-    """Fill in one chunk's per-call results; True when the run must stop (halt)."""
+    """Fill in one chunk's per-call results; True when the run must stop (halt).
+
+    A refused call (`false`) fails like an error, but the portal ran the chunk's later
+    calls anyway: `halt` only stops it at errors it reports itself.
+    """
     failed = False
     for position, call in enumerate(chunk):
         key = f"c{call.index}"
@@ -167,7 +297,13 @@ def _collect(
             results[offset + position] = call.failed(error.to_payload())
             failed = True
         elif answer.has(key):
-            shaped = call.spec.result.shape(answer.value(key), answer.total(key), answer.next(key))
+            try:
+                shaped = _shape(call, answer.value(key), answer.total(key))
+            except PortalRefusedError as exc:
+                exc.method = call.spec.method
+                results[offset + position] = call.failed(exc.to_payload())
+                failed = True
+                continue
             results[offset + position] = BulkItem(
                 index=call.index, tool=call.spec.name, ok=True, result=shaped
             )

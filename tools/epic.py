@@ -118,7 +118,8 @@ TOOLS = (
         toolset="epic",
         title="List epics",
         description="List epics, e.g. of one Scrum with filter {'GROUP_ID': id} or by name "
-        "with {'%NAME': 'login'}. Keys are UPPER_SNAKE; items come back camelCase.",
+        "with {'%NAME': 'login'}. Keys are UPPER_SNAKE; items come back camelCase. A portal "
+        "does not count epics: use limit to read past the first 50.",
         input=EpicListInput,
         result=ListResult(EpicResult),
         run=forward_pages,
@@ -128,7 +129,9 @@ TOOLS = (
         method="tasks.api.scrum.epic.delete",
         toolset="epic",
         title="Delete epic",
-        description="Delete an epic by its id.",
+        description="Delete an epic by its id. Its tasks keep the epic's id (task_get still "
+        "shows it). A portal answers [] even when the delete itself failed: epic_get tells "
+        "for sure.",
         input=id_input("Epic id"),
         result=ValueResult({"type": "array"}),
         destructive=True,

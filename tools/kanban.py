@@ -12,6 +12,7 @@ from bitrix24_scrum_mcp.tools.results import (
     FieldsResult,
     ListResult,
     ObjectResult,
+    Refusal,
     ResultModel,
     ValueResult,
 )
@@ -21,6 +22,26 @@ StageType = Literal["NEW", "WORK", "FINISH"]
 StageSort = Annotated[int, Field(ge=0, le=1_000_000, multiple_of=100)]
 StageColor = Annotated[str, Field(pattern=r"^#?[0-9A-Fa-f]{6}$")]
 _BOOL: dict[str, Any] = {"type": "boolean"}
+_DB = "or a database error"
+# portal: the four writes are declared `: bool` and `return false` after recording their
+# error, which the REST gateway then drops; these are the checks each makes first.
+_REFUSED = {
+    "updateStage": "the stage may not exist, its sprint may be gone or in a group you cannot "
+    f"read, or fields.sprintId may not name a sprint you can read, {_DB} "
+    "(Kanban::updateStageAction)",
+    "deleteStage": "the stage may still hold tasks (take them off with kanban_delete_task), may "
+    f"not exist, or its sprint may be gone or in a group you cannot read, {_DB} "
+    "(Kanban::deleteStageAction)",
+    "addTask": "the sprint or the stage may not exist, the task may not be in the sprint's "
+    f"group (its GROUP_ID), or you may not read that group, {_DB} (Kanban::addTaskAction)",
+    "deleteTask": "the sprint may not exist, the task may not be in the sprint's group (its "
+    "GROUP_ID), or you may not read that group (Kanban::deleteTaskAction)",
+}
+
+
+def _refused(action: str) -> ValueResult:
+    """`true`, or the error a `false` stands for."""
+    return ValueResult(_BOOL, refusal=Refusal(False, _REFUSED[action]))
 
 
 class StageResult(ResultModel):
@@ -82,8 +103,8 @@ TOOLS = (
         method="tasks.api.scrum.kanban.addStage",
         toolset="kanban",
         title="Add Kanban stage",
-        description="Add a column to an active sprint's Kanban; returns the new stage id. A "
-        "board needs a NEW and a FINISH stage.",
+        description="Add a column to a sprint's Kanban; returns the new stage id. A board needs "
+        "a NEW stage (sprint_start fails without one) and a FINISH stage.",
         input=StageAddInput,
         result=ValueResult({"type": "integer"}),
     ),
@@ -92,9 +113,10 @@ TOOLS = (
         toolset="kanban",
         title="Update Kanban stage",
         description="Rename, recolour, reorder or retype a Kanban stage, or move it to another "
-        "sprint.",
+        "sprint. A portal answers a refusal with a bare `false`; this tool reports it as an "
+        "error (PORTAL_REFUSED) with the likely causes.",
         input=StageUpdateInput,
-        result=ValueResult(_BOOL),
+        result=_refused("updateStage"),
         idempotent=True,
     ),
     ToolSpec(
@@ -110,30 +132,33 @@ TOOLS = (
         method="tasks.api.scrum.kanban.deleteStage",
         toolset="kanban",
         title="Delete Kanban stage",
-        description="Delete a Kanban stage; fails while it holds tasks.",
+        description="Delete a Kanban stage; fails while it holds tasks (PORTAL_REFUSED: a portal "
+        "says no more than `false`).",
         input=StageIdInput,
-        result=ValueResult(_BOOL),
+        result=_refused("deleteStage"),
         destructive=True,
         idempotent=True,
     ),
     ToolSpec(
         method="tasks.api.scrum.kanban.addTask",
         toolset="kanban",
-        title="Move task to Kanban stage",
-        description="Put a sprint task into a stage of the sprint's Kanban (moves it between "
-        "columns).",
+        title="Add task to Kanban stage",
+        description="Add a task of the sprint's group to a stage of the sprint's Kanban. On a "
+        "portal this adds the card to that column without taking it off its current one: to "
+        "move a card, kanban_delete_task first. A refusal is PORTAL_REFUSED (the portal says "
+        "no more than `false`).",
         input=AddTaskInput,
-        result=ValueResult(_BOOL),
+        result=_refused("addTask"),
         idempotent=True,
     ),
     ToolSpec(
         method="tasks.api.scrum.kanban.deleteTask",
         toolset="kanban",
         title="Remove task from Kanban",
-        description="Take a task off the sprint's Kanban; it stays in the sprint (use "
-        "task_update to move it to the backlog).",
+        description="Take a task off the sprint's Kanban (every column); it stays in the sprint "
+        "(use task_update to move it to the backlog). A refusal is PORTAL_REFUSED.",
         input=DeleteTaskInput,
-        result=ValueResult(_BOOL),
+        result=_refused("deleteTask"),
         destructive=True,
         idempotent=True,
     ),

@@ -4,6 +4,7 @@
     ObjectResult(Model)       the portal's object, passed through as it came
     ListResult(Item, key=)    the portal's list, as our page {items, total?, next?}
     ValueResult(schema)       any other portal value (true, a new id, []) as {result: value}
+    ... refusal=Refusal(...)  a value that means "failed" (`false`, `null`): an error result
     OwnResult(Model)          an object our own code builds (the bulk summary, composed tools)
 
 Two rules for the schemas (issue 19). What the portal sends is open and requires nothing:
@@ -22,6 +23,7 @@ from typing import Any, cast
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from bitrix24_scrum_mcp.errors import PortalRefusedError
 from bitrix24_scrum_mcp.tools.schema import JsonSchema, model_schema
 
 
@@ -60,10 +62,15 @@ class ListPage(OwnModel):
     next: int | None = Field(
         default=None, description="`start` of the next page; absent at the end"
     )
+    note: str | None = Field(
+        default=None, description="Why the list may go on past `next` without a total"
+    )
 
 
-def list_page(items: list[Any], total: int | None, next_: int | None) -> dict[str, Any]:
-    """The one builder of `{items, total?, next?}` (single pages and `limit` alike).
+def list_page(
+    items: list[Any], total: int | None, next_: int | None, note: str | None = None
+) -> dict[str, Any]:
+    """The one builder of `{items, total?, next?, note?}` (single pages and `limit` alike).
 
     A plain dict rather than `ListPage(...).dump()`, which would copy every portal object
     once more (0.3 ms for 500 items); the sandbox tests hold these keys to `ListPage`.
@@ -73,7 +80,34 @@ def list_page(items: list[Any], total: int | None, next_: int | None) -> dict[st
         page["total"] = total
     if next_ is not None:
         page["next"] = next_
+    if note is not None:
+        page["note"] = note
     return page
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A success answer that means the call failed: the value a controller returns after an
+    error the gateway drops (`false`, `null`), and what to tell the caller instead.
+
+    `shape` raises `PortalRefusedError` for it, so the tool result is an error, in a direct
+    call and inside scrum_batch alike.
+    """
+
+    value: bool | None
+    """The answer that means failure (compared by identity: `false` is not `0`)."""
+    causes: str
+    """What the controller checks before it gives up: the likely reasons, for the caller."""
+    may_have_applied: bool = False
+    """Whether the failure can come after some changes were made (then a read tool is named)."""
+
+    def check(self, result: Any) -> None:
+        if result is self.value:
+            answer = "false" if self.value is False else "null"
+            raise PortalRefusedError(
+                f"the portal answered {answer} without saying why; {self.causes}",
+                may_have_applied=self.may_have_applied,
+            )
 
 
 class Result(ABC):
@@ -94,6 +128,7 @@ class ObjectResult(Result):
     bare: JsonSchema | None = None
     """Schema of the non-object answer some methods give instead (`true`, `[]` for not
     found), returned as `{result: value}`."""
+    refusal: Refusal | None = None
 
     def schema(self) -> JsonSchema:
         schema = model_schema(self.model, closed=False)
@@ -102,6 +137,8 @@ class ObjectResult(Result):
         return schema
 
     def shape(self, result: Any, total: int | None, next_: int | None) -> dict[str, Any]:
+        if self.refusal is not None:
+            self.refusal.check(result)
         return cast(dict[str, Any], result) if isinstance(result, dict) else {"result": result}
 
 
@@ -134,6 +171,7 @@ class ListResult(Result):
 class ValueResult(Result):
     value: JsonSchema
     """Schema of the bare value, e.g. `{"type": "boolean"}`."""
+    refusal: Refusal | None = None
 
     def schema(self) -> JsonSchema:
         return {
@@ -144,6 +182,8 @@ class ValueResult(Result):
         }
 
     def shape(self, result: Any, total: int | None, next_: int | None) -> dict[str, Any]:
+        if self.refusal is not None:
+            self.refusal.check(result)
         return {"result": result}
 
 

@@ -6,15 +6,14 @@ model. It raises `Bitrix24Error` for failures; the dispatcher turns those into r
 
 `forward` sends one REST call and shapes the answer with the row's result descriptor.
 `forward_pages` does the same for list rows, and honours `limit`: an agent asking for 300
-sprints should not loop page by page through the model, a model turn per 50 items. With
-the first page's `total` every further `start` is known, so the remaining pages (at most 9
-at limit 500) go out together in one `batch` request; without a total (`start=-1`, or a
-portal that omits it) pages are fetched one by one.
+sprints should not loop page by page through the model, a model turn per 50 items. The
+remaining pages (at most 9 at limit 500) go out together in one `batch` request, counted
+from the first page's `total`, or speculatively where a portal sends none (`_Pager`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +21,9 @@ from pydantic import BaseModel
 
 from bitrix24_scrum_mcp import phpquery
 from bitrix24_scrum_mcp.batch import BatchAnswer
+from bitrix24_scrum_mcp.errors import Bitrix24Error
 from bitrix24_scrum_mcp.tools.common import PAGE_SIZE, ListInput
+from bitrix24_scrum_mcp.tools.creator import filled, retry_with_creator, with_creator
 from bitrix24_scrum_mcp.tools.results import ListResult, list_page
 
 if TYPE_CHECKING:  # spec.py imports the runners as row defaults
@@ -59,52 +60,104 @@ def rest_body(args: BaseModel) -> dict[str, Any]:
 
 
 async def forward(ctx: RunContext, args: BaseModel) -> dict[str, Any]:
-    """The default runner: the row's REST method once, its answer shaped by the row."""
+    """The default runner: the row's REST method once, its answer shaped by the row.
+
+    Where the row says so, `fields.createdBy` is filled with the acting user (up front, or
+    once more after the portal refused a new item for lack of it: tools/creator.py)."""
     spec = ctx.spec
-    answer = await ctx.client.call(spec.method, rest_body(args), write=not spec.read_only)
+    body = await filled(ctx.client, spec.creator, rest_body(args))
+    try:
+        answer = await ctx.client.call(spec.method, body, write=not spec.read_only)
+    except Bitrix24Error as exc:
+        if not retry_with_creator(spec.creator, body, exc):
+            raise
+        body = with_creator(body, await ctx.client.acting_user_id())
+        answer = await ctx.client.call(spec.method, body, write=not spec.read_only)
     return spec.result.shape(answer.result, answer.total, answer.next)
 
 
 async def forward_pages(ctx: RunContext, args: ListInput) -> dict[str, Any]:
-    """List rows: one page as `forward` does, or up to `limit` items over several pages."""
-    if args.limit is None:
-        return await forward(ctx, args)
+    """List rows: one page, or up to `limit` items over several pages (see `_Pager`)."""
     listing = ctx.spec.result
     assert isinstance(listing, ListResult)  # ToolSpec checks this when the row is made
-    pager = _Pager(ctx, listing, rest_body(args), args.limit)
-    return await pager.fetch()
+    return await _Pager(ctx, listing, rest_body(args), args.limit).fetch()
+
+
+UNCOUNTED = "the portal does not count this list: more items may follow from `next`"
+
+
+def finish_page(
+    raw: list[Any], start: int, wanted: int, total: int | None, ended: bool
+) -> dict[str, Any]:
+    """The page of `raw` (items from `start` rounded down to 50) the caller asked for:
+    `wanted` items from that rounded offset, and `next` wherever more follow (or may)."""
+    skip = start % PAGE_SIZE
+    items = raw[skip:wanted]
+    reached = start + len(items)
+    more = reached < total if total is not None else not (ended and len(raw) <= wanted)
+    note = UNCOUNTED if more and total is None else None
+    return list_page(items, total, reached if more else None, note)
+
+
+def shape_one_page(
+    listing: ListResult, body: dict[str, Any], result: Any, total: int | None
+) -> dict[str, Any]:
+    """One list page as `forward_pages` returns it without `limit` (for scrum_batch)."""
+    start = max(int(body.get("start") or 0), 0)
+    raw = listing.items(result)
+    return finish_page(raw, start, PAGE_SIZE, total, len(raw) < PAGE_SIZE)
 
 
 @dataclass(slots=True)
 class _Pager:
+    """Pages of 50 from `start`, as exact offsets, with or without the portal's total.
+
+    portal: `RestManager` starts a page at `start` rounded down to a multiple of 50, so the
+    first page's leading `start % 50` items are dropped here and `next` may be any offset.
+    `tasks.task.list` and the workgroup lists send `total`/`next`; the Scrum `epic.list` and
+    `sprint.list` return plain arrays and send neither, so a full page is the only sign that
+    more may follow: further pages are asked for speculatively (together in one `batch`),
+    and the list ends at the first short page. Values a batch would rewrite (`$result[..]`
+    in a filter) keep the pages out of `batch`: they are fetched one by one.
+    """
+
     ctx: RunContext
     listing: ListResult
     body: dict[str, Any]
-    limit: int
+    limit: int | None
 
     async def fetch(self) -> dict[str, Any]:
-        start = int(self.body.get("start") or 0)
+        start = max(int(self.body.get("start") or 0), 0)
+        offset, skip = start - start % PAGE_SIZE, start % PAGE_SIZE
+        wanted = skip + (self.limit if self.limit is not None else PAGE_SIZE - skip)
         first = await self.ctx.client.call(self.ctx.spec.method, self.body, write=False)
-        items = self.listing.items(first.result)
-        total, next_ = first.total, first.next
-        if next_ is not None and len(items) < self.limit:
-            if total is not None and start >= 0:
-                next_ = await self._batched(items, start, total)
-            else:
-                next_ = await self._sequential(items, next_)
-        if len(items) > self.limit:
-            next_ = max(start, 0) + self.limit if start >= 0 else next_
-            items = items[: self.limit]
-        return list_page(items, total, next_)
+        raw = self.listing.items(first.result)
+        total = first.total
+        ended = len(raw) < PAGE_SIZE or (total is not None and offset + len(raw) >= total)
+        if not ended and len(raw) < wanted:
+            ended = await self._more(raw, offset, wanted, total)
+        return finish_page(raw, start, wanted, total, ended)
 
-    async def _batched(self, items: list[Any], start: int, total: int) -> int | None:
-        """Every remaining page in one `batch` request; extends `items`, returns `next`."""
+    async def _more(self, raw: list[Any], offset: int, wanted: int, total: int | None) -> bool:
+        """The pages after the first, up to `wanted` items from `offset`; extends `raw`.
+        True when the list ended (a short page, or the total reached)."""
+        end = offset + wanted if total is None else min(total, offset + wanted)
+        starts = list(range(offset + len(raw), end, PAGE_SIZE))
+        await self.ctx.progress(len(raw), wanted, f"fetching {len(starts)} more pages")
+        if phpquery.references(self.body):
+            pages = self._one_by_one(starts)
+        else:
+            pages = self._batched(starts)
+        async for got in pages:
+            raw.extend(got)
+            await self.ctx.progress(min(len(raw), wanted), wanted, None)
+            if len(got) < PAGE_SIZE:
+                return True
+        return total is not None and offset + len(raw) >= total
+
+    async def _batched(self, starts: list[int]) -> AsyncIterator[list[Any]]:
+        """The pages at `starts`, asked for in one `batch` request."""
         method = self.ctx.spec.method
-        end = min(total, start + self.limit)
-        starts = range(start + len(items), end, PAGE_SIZE)
-        await self.ctx.progress(
-            len(items), end - start, f"fetching {len(starts)} more pages in one batch"
-        )
         cmd = {f"p{s}": phpquery.sub_call(method, {**self.body, "start": s}) for s in starts}
         answer = await self.ctx.client.call("batch", {"halt": 1, "cmd": cmd}, write=False)
         pages = BatchAnswer(answer.result)
@@ -112,18 +165,11 @@ class _Pager:
             error = pages.error(key, method)
             if error is not None:
                 raise error
-            items.extend(self.listing.items(pages.value(key) or []))
-        await self.ctx.progress(len(items), end - start, None)
-        fetched_to = start + len(items)
-        return fetched_to if fetched_to < total else None
+            yield self.listing.items(pages.value(key) or [])
 
-    async def _sequential(self, items: list[Any], next_: int | None) -> int | None:
-        """Page after page while there is a next one; extends `items`, returns `next`."""
-        while next_ is not None and len(items) < self.limit:
-            body = {**self.body, "start": next_}
+    async def _one_by_one(self, starts: list[int]) -> AsyncIterator[list[Any]]:
+        """The pages at `starts`, one direct call each."""
+        for s in starts:
+            body = {**self.body, "start": s}
             page = await self.ctx.client.call(self.ctx.spec.method, body, write=False)
-            got = self.listing.items(page.result)
-            items.extend(got)
-            next_ = page.next if got else None
-            await self.ctx.progress(len(items), self.limit, None)
-        return next_
+            yield self.listing.items(page.result)

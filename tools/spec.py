@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from bitrix24_scrum_mcp.errors import Bitrix24Error
 from bitrix24_scrum_mcp.tools.common import ListInput
+from bitrix24_scrum_mcp.tools.creator import Creator
 from bitrix24_scrum_mcp.tools.results import ListResult, OwnResult, Result
 from bitrix24_scrum_mcp.tools.runner import Runner, forward, forward_pages
 
@@ -106,6 +107,8 @@ class ToolSpec:
     idempotent: bool = False
     name_override: str | None = None
     """For tools that are not named after one REST method (scrum_batch, composed tools)."""
+    creator: Creator | None = None
+    """When the server fills `fields.createdBy` with the acting user (tools/creator.py)."""
 
     def __post_init__(self) -> None:
         """Refuse, when the table is imported, a row that would run wrongly."""

@@ -19,10 +19,12 @@ from bitrix24_scrum_mcp.tools.common import (
     SprintStatus,
     id_input,
 )
+from bitrix24_scrum_mcp.tools.creator import Creator
 from bitrix24_scrum_mcp.tools.results import (
     FieldsResult,
     ListResult,
     ObjectResult,
+    Refusal,
     ResultModel,
     ValueResult,
 )
@@ -52,8 +54,10 @@ class SprintAddFields(ScrumModel):
     sort: Sort | None = Field(None, description="Position among the group's sprints")
     # docs: createdBy/modifiedBy are missing from sprint.add's table but sent by its example,
     # named in its errors and listed by sprint.getFields, so they are accepted.
-    created_by: Id | None = Field(None, description="User recorded as creator")
-    modified_by: Id | None = Field(None, description="User recorded as last modifier")
+    created_by: Id | None = Field(
+        None, description="User recorded as creator; default: the acting user"
+    )
+    modified_by: Id | None = Field(None, description="Checked only: must be an existing user")
     # docs: the table marks dates and status optional, but the portal's controller (and the
     # current Russian page) rejects a sprint without them ("Incorrect dateStart format",
     # "Incorrect sprint status"), so they are required here rather than failing remotely.
@@ -103,17 +107,20 @@ TOOLS = (
         method="tasks.api.scrum.sprint.add",
         toolset="sprint",
         title="Add sprint",
-        description="Create a sprint in a Scrum group (status planned unless given). Then put "
-        "tasks in it with task_update (entityId = sprint id) and start it with sprint_start.",
+        description="Create a sprint in a Scrum group. Then put tasks in it with task_update "
+        "(entityId = sprint id) and start it with sprint_start. createdBy defaults to the "
+        "acting user (a portal refuses the add without one).",
         input=SprintAddInput,
         result=ObjectResult(SprintResult),
+        creator=Creator.ALWAYS,
     ),
     ToolSpec(
         method="tasks.api.scrum.sprint.update",
         toolset="sprint",
         title="Update sprint",
         description="Change a sprint's name, group, dates, sort or status. Prefer sprint_start "
-        "and sprint_complete to change status; a group cannot have two active sprints.",
+        "and sprint_complete to change status: a status set here changes nothing else (no "
+        "Kanban, no task moves). A group cannot have two active sprints.",
         input=SprintUpdateInput,
         result=ObjectResult(SprintResult),
         idempotent=True,
@@ -122,8 +129,10 @@ TOOLS = (
         method="tasks.api.scrum.sprint.start",
         toolset="sprint",
         title="Start sprint",
-        description="Start a planned sprint by its id: it becomes active, its tasks go onto the "
-        "sprint's Kanban. Fails unless planned, or if the group already has an active sprint.",
+        description="Start a planned sprint by its id: it becomes active, its open tasks (and "
+        "their subtasks) go onto the sprint's Kanban, completed ones back to the backlog. Only "
+        "the group's owner, a moderator or an admin may. Fails ('Unable to start sprint') if "
+        "the group already has an active sprint or the sprint has no open task.",
         input=id_input("Sprint id (status planned)"),
         result=ObjectResult(SprintResult),
     ),
@@ -132,10 +141,20 @@ TOOLS = (
         toolset="sprint",
         title="Complete active sprint",
         description="Complete the active sprint of a Scrum, given the Scrum's GROUP id (not a "
-        "sprint id). Unfinished tasks return to the backlog.",
+        "sprint id). Only the owner, a moderator or an admin may. Tasks in the board's FINISH "
+        "column are completed, other tasks on the board return to the backlog; tasks never "
+        "put on the board stay in the completed sprint.",
         # docs: `id` here is the group id.
         input=id_input("Scrum (group) id whose active sprint to complete"),
-        result=ObjectResult(SprintResult),
+        result=ObjectResult(
+            SprintResult,
+            refusal=Refusal(
+                None,
+                "SprintService::completeSprint failed part-way; some tasks may already be "
+                "completed or moved",
+                may_have_applied=True,
+            ),
+        ),
     ),
     ToolSpec(
         method="tasks.api.scrum.sprint.get",
@@ -152,7 +171,8 @@ TOOLS = (
         toolset="sprint",
         title="List sprints",
         description="List sprints, e.g. of one Scrum with filter {'GROUP_ID': id} or only the "
-        "active one with {'STATUS': 'active'}. Keys are UPPER_SNAKE; items come back camelCase.",
+        "active one with {'STATUS': 'active'}. Keys are UPPER_SNAKE; items come back camelCase. "
+        "A portal does not count sprints: use limit to read past the first 50.",
         input=SprintListInput,
         result=ListResult(SprintResult),
         run=forward_pages,
@@ -162,8 +182,9 @@ TOOLS = (
         method="tasks.api.scrum.sprint.delete",
         toolset="sprint",
         title="Delete sprint",
-        description="Delete a sprint by its id. Move its tasks out first (task_update): a sprint "
-        "with tasks cannot be deleted.",
+        description="Delete a sprint by its id; its tasks go to the group's backlog (without a "
+        "backlog, a sprint with tasks cannot be deleted). A portal answers [] even when the "
+        "delete itself failed in its database: sprint_get tells for sure.",
         input=id_input("Sprint id"),
         result=ValueResult({"type": "array"}),
         destructive=True,

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from bitrix24_scrum_mcp.tools.common import Id, NoInput, ScrumModel, Sort, id_input
+from bitrix24_scrum_mcp.tools.creator import Creator
 from bitrix24_scrum_mcp.tools.results import FieldsResult, ObjectResult, ResultModel
 from bitrix24_scrum_mcp.tools.spec import ToolSpec
 
@@ -18,7 +19,8 @@ class ScrumTaskResult(ResultModel):
     entity_id: int = Field(description="Backlog or sprint id holding the task")
     story_points: str
     epic_id: int
-    sort: int
+    sort: int = Field(description="sortFloat rounded into 0..255")
+    sort_float: float = Field(description="The order within the backlog or sprint")
     created_by: int
     modified_by: int
 
@@ -33,8 +35,8 @@ class TaskUpdateResult(ResultModel):
 class ScrumTaskFields(ScrumModel):
     entity_id: Id | None = Field(
         None,
-        description="Backlog id (backlog_get) or sprint id to place the task in; omitted = "
-        "the Scrum's backlog",
+        description="Backlog id (backlog_get) or sprint id to place the task in; needed for a "
+        "task not yet in Scrum",
     )
     story_points: StoryPoints | None = Field(None, description="Estimate, a string, e.g. '8'")
     epic_id: Id | None = Field(None, description="Epic id")
@@ -52,10 +54,13 @@ TOOLS = (
         toolset="task",
         title="Place/estimate Scrum task",
         description="Move a task of the Scrum's group into the backlog or a sprint (entityId), "
-        "and set its story points, epic and sort. To move many tasks use scrum_batch.",
+        "and set its story points, epic and sort. The Kanban does not follow: a task moved into "
+        "an active sprint is not on its board until kanban_add_task. A task not yet in Scrum "
+        "gets the acting user as the item's creator. To move many tasks use scrum_batch.",
         input=ScrumTaskUpdateInput,
         result=ObjectResult(TaskUpdateResult, bare={"type": "boolean"}),
         idempotent=True,
+        creator=Creator.NEW_ITEM,
     ),
     ToolSpec(
         method="tasks.api.scrum.task.get",

@@ -1,3 +1,4 @@
+# pyright: strict
 """How a controller reads `fields`: one `Field` rule a key, applied in order by `collect`.
 
 The Scrum forms (EntityForm, ItemForm, EpicForm) take a key only when its value passes a
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from bitrix24_scrum_mcp.sandbox.context import Call
-from bitrix24_scrum_mcp.sandbox.dates import parse_date
+from bitrix24_scrum_mcp.sandbox.dates import php_date_field
 from bitrix24_scrum_mcp.sandbox.handlers.steps import found, require_access
 from bitrix24_scrum_mcp.sandbox.php import is_numeric, to_int, to_str
 from bitrix24_scrum_mcp.sandbox.records import user_exists
@@ -96,16 +97,16 @@ def user(call: Call, fields: Mapping[str, Any], key: str) -> int | None:
 
 
 def date(call: Call, fields: Mapping[str, Any], key: str) -> int | None:
-    """A date, when present: a timestamp or ISO 8601, else "Incorrect <key> format"."""
-    return required_date(call, fields, key) if key in fields else None
+    """A date, when present (`Sprint::formatDateField`): a timestamp or what `strtotime`
+    reads; portal: an unreadable one is 0 (1970-01-01), with no error."""
+    return php_date_field(fields[key], call.now) if key in fields else None
 
 
 def required_date(call: Call, fields: Mapping[str, Any], key: str) -> int:
-    """A date that must be present and readable, else "Incorrect <key> format"."""
-    stamp = parse_date(fields[key]) if key in fields else None
-    if stamp is None:
+    """sprint.add's dates: absent is "Incorrect <key> format"; present, as `date`."""
+    if key not in fields:
         raise call.error(f"Incorrect {key} format")
-    return stamp
+    return php_date_field(fields[key], call.now)
 
 
 def readable_group(call: Call, fields: Mapping[str, Any], key: str) -> int | None:
@@ -142,8 +143,8 @@ def described(**types: str) -> Callable[[Call], Any]:
     return get_fields
 
 
-AUDIT_ON_ADD = (Field("createdBy", user, CALLER), Field("modifiedBy", user, CALLER))
-"""A new row's author and last editor: the given users, else the caller."""
-
-AUDIT_ON_UPDATE = (Field("createdBy", user), Field("modifiedBy", user, CALLER))
-"""An update keeps the author unless one is given, and records the caller as the editor."""
+AUTHORS = (Field("createdBy", user), Field("modifiedBy", user))
+"""`createdBy` / `modifiedBy`, in the controllers' order: each validated when numeric (the
+user must exist), neither defaulted. What a method then stores differs (see each action):
+portal: `backlog.add`/`sprint.add` leave an absent creator at 0 and the save fails;
+`epic.add` takes the caller; updates store an absent `modifiedBy` as "no change"."""

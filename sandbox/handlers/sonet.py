@@ -1,3 +1,4 @@
+# pyright: strict
 """Workgroups: socialnetwork.api.workgroup.list (camelCase, select-driven) and sonet_group.get.
 
 A group is a Scrum when `SCRUM_MASTER_ID` is set; workgroup.list can select it (and
@@ -12,7 +13,7 @@ from bitrix24_scrum_mcp.sandbox.binding import Params
 from bitrix24_scrum_mcp.sandbox.context import Call, Method, Page
 from bitrix24_scrum_mcp.sandbox.dates import format_date
 from bitrix24_scrum_mcp.sandbox.listing import Column, ListError, build, fetch_page
-from bitrix24_scrum_mcp.sandbox.php import as_items, to_str, truthy
+from bitrix24_scrum_mcp.sandbox.php import as_items, to_str
 from bitrix24_scrum_mcp.sandbox.records import get_user
 from bitrix24_scrum_mcp.sandbox.store import Row
 
@@ -79,10 +80,11 @@ def _upper_view(call: Call, row: Row) -> dict[str, Any]:
     }
 
 
-def _visible_where(call: Call, params: Any) -> tuple[str, list[Any]]:
+def _visible_where(call: Call, flag: Any) -> tuple[str, list[Any]]:
+    """Visible groups and the caller's; every group for an admin who asks with `IS_ADMIN=Y`."""
     user = get_user(call.store, call.user_id)
     is_admin = bool(user is not None and user["is_admin"])
-    if is_admin and truthy(params):
+    if is_admin and (flag is True or to_str(flag).upper() in ("Y", "1")):
         return "1 = 1", []
     return (
         "(visible = 'Y' OR id IN (SELECT group_id FROM group_members WHERE user_id = ?))",

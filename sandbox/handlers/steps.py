@@ -1,3 +1,4 @@
+# pyright: strict
 """The steps a Scrum controller action is made of, one line each: check, load, access, write.
 
 An action reads as its rules, in the order its controller applies them, because that
@@ -12,7 +13,8 @@ order is behaviour (it decides which error wins):
 
 Parameters are bound before the action runs (`binding.bind_action`); `fields` are read by
 rule tables (`handlers/fields.py`). Each failing step raises the method's error, which
-rolls the call back (`Portal.execute`).
+rolls the call back (`Portal.execute`) and goes on the wire as the Method row says
+(reported, or the `false`/`[]` the controller returns after recording it).
 """
 
 from __future__ import annotations
@@ -20,11 +22,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from bitrix24_scrum_mcp.sandbox.binding import Params
-from bitrix24_scrum_mcp.sandbox.context import Call, Page
-from bitrix24_scrum_mcp.sandbox.listing import Column, ListError, build, fetch_page
-from bitrix24_scrum_mcp.sandbox.records import can_read_group, readable_group_ids
+from bitrix24_scrum_mcp.sandbox.context import Call
+from bitrix24_scrum_mcp.sandbox.listing import ListError, ListQuery, fetch_rows
+from bitrix24_scrum_mcp.sandbox.records import can_read_group, can_run_sprints, member_group_ids
 from bitrix24_scrum_mcp.sandbox.store import Row
+
+Queried = Callable[[], ListQuery]
+"""Builds a list's query from its filter, select and order (raises `ListError`)."""
 
 ACCESS_DENIED = "Access denied"
 
@@ -48,6 +52,12 @@ def require_access(call: Call, group_id: int, message: str = ACCESS_DENIED) -> N
         raise call.error(message)
 
 
+def require_sprint_rights(call: Call, group_id: int) -> None:
+    """`SprintService::canStartSprint` / `canCompleteSprint`: owner, moderator or admin."""
+    if not can_run_sprints(call.store, call.user_id, group_id):
+        raise call.error(ACCESS_DENIED)
+
+
 def accessible(call: Call, row: Row | None, message: str = ACCESS_DENIED) -> Row:
     """A row of some group (entity, sprint, task) that exists and whose group the caller
     may read; a missing row gets the same error as a forbidden one."""
@@ -69,28 +79,26 @@ def save(call: Call, table: str, row_id: int, changes: Mapping[str, Any]) -> Row
 
 def group_list(
     call: Call,
-    params: Params,
+    query: Queried,
+    offset: int,
     table: str,
-    columns: dict[str, Column],
-    view: Callable[[Row], Any],
+    view: Callable[[Row, set[str]], Any],
     where: Sequence[str] = (),
     args: Sequence[Any] = (),
-) -> Page:
-    """A Scrum list (`epic.list`, `sprint.list`): filter, order and select as the ORM reads
-    them, one page of the rows in groups the caller may read."""
+) -> list[Any]:
+    """A Scrum list (`epic.list`, `sprint.list`): one page from `offset`, of the rows in
+    groups the caller is a member of (`UG` inner join: admins are not exempt).
+
+    portal: a plain array, so no `total`/`next`; an ORM failure (unknown field, bad
+    direction) is "Could not load list", which the action records and then returns `[]`
+    (the Method row's `on_error`)."""
     try:
-        query = build(columns, params.get("filter"), params.get("order"), params.get("select"))
+        built = query()
     except ListError:
         raise call.error("Could not load list") from None
-    groups = readable_group_ids(call.store, call.user_id)
+    groups = member_group_ids(call.store, call.user_id)
     marks = ", ".join("?" for _ in groups) or "NULL"
-    rows, total, next_offset = fetch_page(
-        call.store,
-        table,
-        query,
-        params.get("start"),
-        [*where, f"group_id IN ({marks})"],
-        [*args, *groups],
+    rows = fetch_rows(
+        call.store, table, built, offset, [*where, f"group_id IN ({marks})"], [*args, *groups]
     )
-    # `select` is validated as the ORM does, but each item is the full `toArray()` shape.
-    return Page([view(row) for row in rows], total, next_offset)
+    return [view(row, built.selected) for row in rows]

@@ -1,3 +1,4 @@
+# pyright: strict
 """scope, user.current and server.time."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# pyright: strict
 """tasks.task.add/get/list/update: just enough of the task module for Scrum to work on.
 
 UPPER_CASE input, camelCase string-valued output, `{"task": ...}` / `{"tasks": [...]}`
@@ -19,21 +20,31 @@ from bitrix24_scrum_mcp.sandbox.handlers.steps import create
 from bitrix24_scrum_mcp.sandbox.listing import Column, ListError, build, fetch_page
 from bitrix24_scrum_mcp.sandbox.php import as_items, is_numeric, to_int, to_str
 from bitrix24_scrum_mcp.sandbox.records import (
+    ACTIVE,
+    BACKLOG,
+    SPRINT,
     TASK_COMPLETED,
     get_backlog_by_group,
+    get_entity,
     get_group,
     get_task,
     get_user,
     item_by_task,
+    put_on_stage,
     readable_group_ids,
     remove_from_kanban,
+    stage_of_type,
 )
 from bitrix24_scrum_mcp.sandbox.store import Row
 
 STATUSES = (2, 3, 4, 5, 6)  # pending, in progress, awaiting control, completed, deferred
+_ENTITY_OF_TYPE = (
+    "(SELECT i.entity_id FROM items i JOIN entities e ON e.id = i.entity_id "
+    "WHERE i.task_id = tasks.id AND e.entity_type = '{}')"
+)
 COLUMNS = {
     "ID": Column("id"),
-    "PARENT_ID": Column("0"),
+    "PARENT_ID": Column("parent_id"),
     "TITLE": Column("title", "str"),
     "DESCRIPTION": Column("description", "str"),
     "GROUP_ID": Column("group_id"),
@@ -46,8 +57,15 @@ COLUMNS = {
     "CREATED_DATE": Column("created_date", "date"),
     "CHANGED_DATE": Column("changed_date", "date"),
     "CLOSED_DATE": Column("closed_date", "date"),
-    "SPRINT_ID": Column("(SELECT entity_id FROM items WHERE items.task_id = tasks.id)"),
-    "BACKLOG_ID": Column("(SELECT entity_id FROM items WHERE items.task_id = tasks.id)"),
+    # portal: the item's entity, when that entity is a sprint (a backlog); else NULL.
+    "SPRINT_ID": Column(_ENTITY_OF_TYPE.format("sprint")),
+    "BACKLOG_ID": Column(_ENTITY_OF_TYPE.format("backlog")),
+    # portal: TaskFilterBuilder compares STAGE_ID with the column `b_tasks.STAGE_ID`, and
+    # joins `b_tasks_task_stage` (the sprint kanban's relation) for STAGES_ID.
+    "STAGE_ID": Column("stage_id"),
+    "STAGES_ID": Column(
+        "ts.stage_id", exists="SELECT 1 FROM task_stages ts WHERE ts.task_id = tasks.id AND {}"
+    ),
 }
 _CAMEL_RE = re.compile(r"(?<!^)(?=[A-Z])")
 
@@ -87,10 +105,12 @@ def _user_ref(call: Call, user_id: int) -> dict[str, Any]:
 def task_view(call: Call, row: Row) -> dict[str, Any]:
     group = get_group(call.store, int(row["group_id"])) if row["group_id"] else None
     item = item_by_task(call.store, int(row["id"]))
+    entity = get_entity(call.store, int(item["entity_id"])) if item is not None else None
+    kind = entity["entity_type"] if entity is not None else ""
     closed = row["status"] == TASK_COMPLETED
     return {
         "id": str(row["id"]),
-        "parentId": None,
+        "parentId": str(row["parent_id"]) if row["parent_id"] else None,
         "title": row["title"],
         "description": row["description"],
         "mark": None,
@@ -98,8 +118,11 @@ def task_view(call: Call, row: Row) -> dict[str, Any]:
         "multitask": "N",
         "notViewed": "N",
         "replicate": "N",
-        "stageId": "0",
-        "sprintId": str(item["entity_id"]) if item is not None else "0",
+        # portal: the column b_tasks.STAGE_ID (see records.py): where the kanban service
+        # last put the task, stale after REST kanban.addTask, "0" after kanban.deleteTask.
+        "stageId": str(row["stage_id"]),
+        "sprintId": str(entity["id"]) if entity is not None and kind == SPRINT else None,
+        "backlogId": str(entity["id"]) if entity is not None and kind == BACKLOG else None,
         "createdBy": str(row["created_by"]),
         "createdDate": format_task_date(row["created_date"]),
         "responsibleId": str(row["responsible_id"]),
@@ -185,7 +208,11 @@ def _validate(call: Call, fields: dict[str, Any], creating: bool) -> dict[str, A
     for key, column in (("DESCRIPTION", "description"),):
         if key in fields:
             values[column] = to_str(fields[key])
-    for key, column in (("GROUP_ID", "group_id"), ("PRIORITY", "priority")):
+    # portal: STAGE_ID writes the column only, never the kanban relation.
+    numbers = (("GROUP_ID", "group_id"), ("PRIORITY", "priority"), ("STAGE_ID", "stage_id"))
+    if creating:
+        numbers += (("PARENT_ID", "parent_id"),)
+    for key, column in numbers:
         if key in fields and is_numeric(fields[key]):
             values[column] = to_int(fields[key])
     if "DEADLINE" in fields:
@@ -196,34 +223,47 @@ def _validate(call: Call, fields: dict[str, Any], creating: bool) -> dict[str, A
     return values
 
 
-def _sync_scrum(call: Call, task_id: int) -> None:
-    """Keep the task's Scrum item in its group: into the backlog on arrival, out on departure."""
-    task = get_task(call.store, task_id)
+def _sync_scrum(call: Call, task_id: int, fields: dict[str, Any]) -> None:
+    """`Scrum\\Service\\TaskService::onAfterTaskAdd/Update`: a task arriving in a Scrum
+    gets an item (a subtask in its parent's entity, put on the board when that is the
+    active sprint; any other task at the top of the backlog, sort 1, with the task's
+    `EPIC` and `STORY_POINTS`); a task leaving its Scrum loses its item and its place on
+    the board."""
+    task = call.store.fetch("tasks", task_id)
     item = item_by_task(call.store, task_id)
-    if task is None:
-        return
     if item is not None:
-        entity = call.store.one("SELECT * FROM entities WHERE id = ?", (item["entity_id"],))
+        entity = get_entity(call.store, int(item["entity_id"]))
         if entity is not None and entity["group_id"] == task["group_id"]:
             return
         if entity is not None:
             remove_from_kanban(call.store, int(entity["id"]), task_id)
         call.store.run("DELETE FROM items WHERE id = ?", (item["id"],))
-    backlog = get_backlog_by_group(call.store, int(task["group_id"])) if task["group_id"] else None
-    if backlog is not None:
-        sort = call.store.scalar(
-            "SELECT COALESCE(MAX(sort), 0) + 1 FROM items WHERE entity_id = ?", (backlog["id"],)
-        )
-        call.store.insert(
-            "items",
-            {
-                "entity_id": backlog["id"],
-                "task_id": task_id,
-                "sort": int(sort or 1),
-                "created_by": call.user_id,
-                "modified_by": call.user_id,
-            },
-        )
+    group = get_group(call.store, int(task["group_id"])) if task["group_id"] else None
+    if group is None or not group["scrum_master_id"]:
+        return
+    parent = item_by_task(call.store, int(task["parent_id"])) if task["parent_id"] else None
+    entity = get_entity(call.store, int(parent["entity_id"])) if parent is not None else None
+    epic_id = to_int(fields.get("EPIC")) if is_numeric(fields.get("EPIC")) else 0
+    if parent is not None and entity is not None and entity["group_id"] == task["group_id"]:
+        epic_id = int(parent["epic_id"])
+    else:
+        entity = get_backlog_by_group(call.store, int(task["group_id"]))
+    if entity is None:
+        return
+    values = {
+        "entity_id": entity["id"],
+        "task_id": task_id,
+        "sort_float": 1.0,
+        "epic_id": epic_id,
+        "story_points": to_str(fields.get("STORY_POINTS")),
+        "created_by": task["created_by"],
+        "modified_by": task["created_by"],
+    }
+    call.store.insert("items", values)
+    if entity["entity_type"] == SPRINT and entity["status"] == ACTIVE:
+        new_stage = stage_of_type(call.store, int(entity["id"]), "NEW")
+        if new_stage is not None:
+            put_on_stage(call.store, int(entity["id"]), task_id, int(new_stage["id"]))
 
 
 def add(call: Call, fields: Fields) -> Any:
@@ -232,21 +272,23 @@ def add(call: Call, fields: Fields) -> Any:
     values = _validate(call, _upper(fields), creating=True)
     now = int(call.now)
     task = create(call, "tasks", {**values, "created_date": now, "changed_date": now})
-    _sync_scrum(call, int(task["id"]))
+    _sync_scrum(call, int(task["id"]), _upper(fields))
     return {"task": task_view(call, task)}
 
 
 def update(call: Call, params: Params) -> Any:
     # The task id binds first (its own CTaskItem failure), `fields` after it.
     task_id = _task_id(params)
-    fields = bind_array(params, "fields", call.error_status)
+    fields = bind_array(params, "fields")
     task = _visible_task(call, task_id)
     if task is None:
-        raise call.error("Task not found")
-    values = _validate(call, _upper(fields), creating=False)
+        raise RestError("0", "Task not found", 400)
+    upper = _upper(fields)
+    values = _validate(call, upper, creating=False)
     values["changed_date"] = int(call.now)
     call.store.update("tasks", task_id, values)
-    _sync_scrum(call, task_id)
+    if values.get("group_id", task["group_id"]) != task["group_id"]:
+        _sync_scrum(call, task_id, upper)
     return {"task": task_view(call, call.store.fetch("tasks", task_id))}
 
 
@@ -274,7 +316,7 @@ def list_(call: Call, params: Params) -> Any:
     try:
         query = build(COLUMNS, filter_, order, None)
     except ListError:
-        raise RestError(0, "Invalid sorting key (internal error)", 400) from None
+        raise RestError("0", "Invalid sorting key (internal error)", 400) from None
     where, args = _visibility(call)
     rows, total, next_offset = fetch_page(
         call.store, "tasks", query, params.get("start"), [where], args
@@ -289,7 +331,7 @@ def _task_id(params: dict[str, Any]) -> int:
             "CTaskItem All parameters in the constructor must have real class type (internal error)"
         )
     if not is_numeric(params["taskId"]):
-        raise RestError(0, "wrong task id", 400)
+        raise RestError("0", "wrong task id", 400)
     return to_int(params["taskId"])
 
 

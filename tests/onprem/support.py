@@ -216,17 +216,23 @@ class SandboxProcess:
 
 
 @contextmanager
-def sandbox_command(*args: str, lines: int = 1, cwd: Path = ROOT) -> Iterator[SandboxProcess]:
+def sandbox_command(
+    *args: str, lines: int = 1, cwd: Path = ROOT, log: Path | None = None
+) -> Iterator[SandboxProcess]:
     """Run the sandbox CLI on a free port (unless `args` name one); yield once it printed
-    `lines` lines (it binds its socket before printing, so it accepts connections then)."""
+    `lines` lines (it binds its socket before printing, so it accepts connections then).
+    Its log (stderr) goes to `log` when given."""
+    stderr = log.open("wb") if log is not None else subprocess.DEVNULL
     process = subprocess.Popen(
         [sys.executable, "-m", "bitrix24_scrum_mcp", "sandbox", "--port", "0", *args],
-        cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr,
     )  # fmt: skip
     try:
         yield SandboxProcess(process, _read_lines(process, lines))
     finally:
         _stop(process, process.send_signal)
+        if stderr is not subprocess.DEVNULL:
+            stderr.close()
 
 
 def _stop(process: subprocess.Popen[bytes], send: Callable[[int], None]) -> None:

@@ -227,5 +227,7 @@ SPRINT_FIELDS: dict[str, Any] = {
     "dateStart": "2024-09-09T00:00:00+03:00",
     "dateEnd": "2024-09-23T00:00:00+03:00",
     "status": "planned",
+    "createdBy": 1,
 }
-"""A complete, valid `sprint_add` fields object (tests write with it)."""
+"""A complete, valid `sprint_add` fields object (tests write with it). It names its creator,
+so the body sent is exactly this (without it the server first fills the acting user in)."""

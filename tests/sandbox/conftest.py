@@ -10,10 +10,10 @@ from collections.abc import AsyncIterator
 
 import httpx2
 import pytest
-from sbx_support import NO_TASK_SCOPE_CODE, OUTSIDER_CODE
+from sbx_support import MEMBER_CODE, NO_TASK_SCOPE_CODE, OUTSIDER_CODE
 
 from bitrix24_scrum_mcp.sandbox import DEMO_USER_ID, FaultConfig, Portal, create_app
-from bitrix24_scrum_mcp.sandbox.seed import DEMO_OUTSIDER_USER_ID
+from bitrix24_scrum_mcp.sandbox.seed import DEMO_DEVELOPER_ID, DEMO_OUTSIDER_USER_ID
 
 
 @pytest.fixture
@@ -30,6 +30,7 @@ def faults() -> FaultConfig:
 def portal() -> Portal:
     portal = Portal(seed=True)
     portal.add_webhook(DEMO_OUTSIDER_USER_ID, OUTSIDER_CODE)
+    portal.add_webhook(DEMO_DEVELOPER_ID, MEMBER_CODE)
     portal.add_webhook(DEMO_USER_ID, NO_TASK_SCOPE_CODE, ("user", "basic"))
     return portal
 

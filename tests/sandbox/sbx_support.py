@@ -7,12 +7,14 @@ from typing import Any
 import httpx2
 
 from bitrix24_scrum_mcp.sandbox import DEMO_USER_ID, DEMO_WEBHOOK_CODE
-from bitrix24_scrum_mcp.sandbox.seed import DEMO_OUTSIDER_USER_ID
+from bitrix24_scrum_mcp.sandbox.seed import DEMO_DEVELOPER_ID, DEMO_OUTSIDER_USER_ID
 
 OUTSIDER_CODE = "outsider0code0ab"
+MEMBER_CODE = "member00code0abc"  # Dmitry (2): a plain member of group 11, not a moderator
 NO_TASK_SCOPE_CODE = "noscope0code0abc"
 HOOK = f"/rest/{DEMO_USER_ID}/{DEMO_WEBHOOK_CODE}"
 OUTSIDER_HOOK = f"/rest/{DEMO_OUTSIDER_USER_ID}/{OUTSIDER_CODE}"
+MEMBER_HOOK = f"/rest/{DEMO_DEVELOPER_ID}/{MEMBER_CODE}"
 NO_TASK_HOOK = f"/rest/{DEMO_USER_ID}/{NO_TASK_SCOPE_CODE}"
 
 

@@ -174,6 +174,14 @@ def _kind(value: Any) -> str:
     return type(value).__name__
 
 
+# portal: keys a newer controller answers that the pages' examples predate
+# (Task::getAction and getFieldsAction gained `sortFloat` in 26.100.0).
+NEWER_KEYS = {
+    S + "task.get": {"sortFloat"},
+    S + "task.getFields.fields": {"sortFloat"},
+}
+
+
 def _assert_same_shape(doc: Any, ours: Any, where: str) -> None:
     if isinstance(doc, dict):
         assert isinstance(ours, dict), where
@@ -181,7 +189,7 @@ def _assert_same_shape(doc: Any, ours: Any, where: str) -> None:
         if "_truncated" in doc:
             assert doc_keys <= set(ours), where
         else:
-            assert set(ours) == doc_keys, where
+            assert set(ours) - NEWER_KEYS.get(where, set()) == doc_keys, where
         for key in doc_keys:
             _assert_same_shape(doc[key], ours[key], f"{where}.{key}")
     elif isinstance(doc, list):
@@ -198,7 +206,9 @@ async def _setup(kind: str | None, client: httpx2.AsyncClient) -> dict[str, Any]
         stages = await result(client, S + "kanban.getStages", {"sprintId": SP})
         return {"$WORK": next(int(s["id"]) for s in stages if s["type"] == "WORK")}
     if kind == "empty_backlog":
-        backlog = await result(client, S + "backlog.add", {"fields": {"groupId": 13}})
+        backlog = await result(
+            client, S + "backlog.add", {"fields": {"groupId": 13, "createdBy": 1}}
+        )
         return {"$EMPTY_BACKLOG": backlog["id"]}
     return {}
 
@@ -230,7 +240,9 @@ async def test_documented_example_gets_documented_shape(
         return
     _assert_same_shape(doc_result, body["result"], method)
     if method.endswith("getFields"):
-        assert body["result"] == doc_result
+        newer = NEWER_KEYS.get(f"{method}.fields", set())
+        ours = {k: v for k, v in body["result"]["fields"].items() if k not in newer}
+        assert {"fields": ours} == doc_result
 
 
 def test_every_scrum_method_has_an_example_row_and_a_handler() -> None:

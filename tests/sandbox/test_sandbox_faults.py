@@ -103,11 +103,11 @@ async def test_drop_after_write_applies_the_call_then_breaks_the_answer(
 async def test_forced_error_rolls_the_call_back(
     client: httpx2.AsyncClient, faults: FaultConfig, portal: Portal
 ) -> None:
-    faults.force_errors["tasks.api.scrum.sprint.update"] = "Sprint not created"
+    faults.force_errors["tasks.api.scrum.sprint.update"] = "Sprint not updated"
     response = await call(
         client, "tasks.api.scrum.sprint.update", {"id": DEMO_SPRINT_ID, "fields": {"name": "Never"}}
     )
-    assert response.json() == {"error": 0, "error_description": "Sprint not created"}
+    assert response.json() == {"error": "0", "error_description": "Sprint not updated"}
     faults.force_errors.clear()
     assert (await result(client, SPRINT_GET, {"id": DEMO_SPRINT_ID}))["name"] == "Sprint 1"
 

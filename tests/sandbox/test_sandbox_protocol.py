@@ -49,9 +49,9 @@ async def test_non_numeric_id_from_a_form_is_a_binding_error(client: httpx2.Asyn
     response = await client.post(f"{HOOK}/{SPRINT_GET}", data={"id": "twenty"})
     assert response.status_code == 400
     assert response.json() == {
-        "error": 100,
-        "error_description": "Invalid value twenty to match with parameter {id}. "
-        "Should be value of type int",
+        "error": "100",
+        "error_description": "Invalid value {twenty} to match with parameter {id}. "
+        "Should be value of type int.",
     }
 
 
@@ -111,26 +111,38 @@ async def test_scope_full_lists_every_scope(client: httpx2.AsyncClient) -> None:
     assert {"task", "user", "sonet_group", "basic", "crm"} <= set(full)
 
 
-async def test_pagination_gives_next_and_total_over_fifty_items(
+async def test_scrum_lists_send_plain_pages_without_total_or_next(
     client: httpx2.AsyncClient, portal: Portal
 ) -> None:
     cmd = {
         f"e{i}": f"tasks.api.scrum.epic.add?fields[name]=Epic {i}&fields[groupId]=12"
-        for i in range(48)
+        for i in range(49)
     }
     await result(client, "batch", {"cmd": cmd})
-    second_group = {"filter": {"GROUP_ID": DEMO_SECOND_SCRUM_GROUP_ID}}  # 2 seeded + 48 = 50
-    first = await call(client, "tasks.api.scrum.epic.list", second_group)
-    assert len(first.json()["result"]) == 50
-    assert "next" not in first.json() and first.json()["total"] == 50
-    await result(client, "tasks.api.scrum.epic.add", {"fields": {"name": "51st", "groupId": 12}})
+    second_group = {"filter": {"GROUP_ID": DEMO_SECOND_SCRUM_GROUP_ID}}  # 2 seeded + 49 = 51
     page1 = (await call(client, "tasks.api.scrum.epic.list", second_group)).json()
-    assert (len(page1["result"]), page1["next"], page1["total"]) == (50, 50, 51)
+    # portal: Epic::listAction returns a plain array; the gateway adds total/next to Pages only.
+    assert len(page1["result"]) == 50 and set(page1) == {"result", "time"}
     page2 = (await call(client, "tasks.api.scrum.epic.list", {**second_group, "start": 50})).json()
-    assert [e["name"] for e in page2["result"]] == ["51st"]
-    assert "next" not in page2 and page2["total"] == 51
-    fast = (await call(client, "tasks.api.scrum.epic.list", {**second_group, "start": -1})).json()
-    assert len(fast["result"]) == 50 and "total" not in fast and "next" not in fast
+    assert [e["name"] for e in page2["result"]] == ["Epic 48"]
+    # RestManager: the offset is `start` rounded down to a multiple of 50.
+    rounded = await call(client, "tasks.api.scrum.epic.list", {**second_group, "start": 99})
+    assert rounded.json()["result"] == page2["result"]
+    negative = await call(client, "tasks.api.scrum.epic.list", {**second_group, "start": -7})
+    assert negative.json()["result"] == page1["result"]
+
+
+async def test_paged_companion_lists_send_total_and_next(client: httpx2.AsyncClient) -> None:
+    cmd = {
+        f"t{i}": f"tasks.task.add?fields[TITLE]=T{i}&fields[RESPONSIBLE_ID]=1" for i in range(40)
+    }
+    await result(client, "batch", {"cmd": cmd})  # 20 seeded + 40 = 60 tasks
+    first = (await call(client, "tasks.task.list", {"select": ["ID"]})).json()
+    assert (len(first["result"]["tasks"]), first["next"], first["total"]) == (50, 50, 60)
+    second = (await call(client, "tasks.task.list", {"select": ["ID"], "start": 57})).json()
+    assert len(second["result"]["tasks"]) == 10 and "next" not in second
+    fast = (await call(client, "tasks.task.list", {"select": ["ID"], "start": -1})).json()
+    assert len(fast["result"]["tasks"]) == 50 and "total" not in fast and "next" not in fast
 
 
 async def test_every_success_carries_the_documented_time_block(client: httpx2.AsyncClient) -> None:

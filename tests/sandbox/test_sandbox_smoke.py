@@ -39,11 +39,17 @@ async def test_task_travels_from_backlog_into_a_started_sprint(client: httpx2.As
     stages = await result(client, "tasks.api.scrum.kanban.getStages", {"sprintId": DEMO_SPRINT_ID})
     assert [s["type"] for s in stages] == ["NEW", "WORK", "FINISH"]
     scrum = await result(client, "tasks.api.scrum.task.get", {"id": task_id})
+    # A new task tops the backlog (sort 1); its item's author is the task's creator.
     assert scrum == {
         "entityId": DEMO_SPRINT_ID,
         "storyPoints": "5",
         "epicId": 0,
-        "sort": 9,
+        "sort": 1,
+        "sortFloat": 1,
         "createdBy": 1,
         "modifiedBy": 1,
     }
+    on_board = await result(
+        client, "tasks.task.list", {"filter": {"STAGES_ID": stages[0]["id"]}, "select": ["ID"]}
+    )
+    assert str(task_id) in [t["id"] for t in on_board["tasks"]]
