@@ -119,6 +119,21 @@ def _summary(r: dict[str, Any]) -> list[str]:
                 "see §5",
             ]
         )
+        view = a.get("sum_llm_view_default")
+        if view is not None:
+            side = tk.get("side_by_side")
+            if side:
+                b, f = (side[k]["all tools"]["sum_llm_view_default"] for k in ("before", "after"))
+                view = f"{view:,} (side by side over stdio: {b:,} before, {f:,} after)"
+            rows.append(
+                [
+                    "5. What assistants give the model, all tools (name + description + "
+                    "inputSchema, `json.dumps` default separators)",
+                    f"≤ {LLM_VIEW_GOAL:,}",
+                    f"{view:,}" if isinstance(view, int) else view,
+                    _ok(a["sum_llm_view_default"] <= LLM_VIEW_GOAL),
+                ]
+            )
     mem = (tp.get("memory") or {}) if tp else {}
     if mem:
         rows.append(
@@ -463,12 +478,49 @@ def _ratelimit(rl: dict[str, Any]) -> list[str]:
     return out
 
 
+LLM_VIEW_GOAL = 8000  # issue 13: tokens of name + description + inputSchema, every tool
+
+
+def _llm_view(tk: dict[str, Any]) -> list[str]:
+    """What assistants give the model, before (the candidate checkout) and after."""
+    after = tk["variants"]["all tools"]
+    if "sum_llm_view_default" not in after:
+        return []
+    out = [
+        "What assistants give the model: name + description + inputSchema of every tool, "
+        f"as `json.dumps` writes them by default (goal: at most {LLM_VIEW_GOAL:,} tokens):",
+        "",
+    ]
+    rows = [["this checkout, in-process client", after["tools"], after["sum_llm_view_default"]]]
+    side = tk.get("side_by_side")
+    if side:
+        for key in ("before", "after"):
+            measured = side[key]["all tools"]
+            label = f"{key}, over stdio: `{side[key]['commit']}`"
+            rows.append([label, measured["tools"], measured["sum_llm_view_default"]])
+        b, f = (side[k]["all tools"]["sum_llm_view_default"] for k in ("before", "after"))
+        rows.append(["change (side by side)", "", f"{f - b:+,}"])
+    out += _table(["tools/list of", "tools", "tokens"], rows)
+    if side:
+        old = {t["name"]: t["llm_view_default"] for t in side["before"]["all tools"]["per_tool"]}
+        changed = [
+            [t["name"], old.get(t["name"], "—"), t["llm_view_default"]]
+            for t in side["after"]["all tools"]["per_tool"]
+            if old.get(t["name"]) != t["llm_view_default"]
+        ]
+        changed.sort(key=lambda r: r[2] - (r[1] if isinstance(r[1], int) else 0), reverse=True)
+        out += ["", "Per tool where it changed, largest growth first:", ""]
+        out += _table(["tool", "before", "after"], changed)
+    return [*out, ""]
+
+
 def _tokens(tk: dict[str, Any]) -> list[str]:
     out = [
         f"Encoding: {tk['encoding']}. Tools fetched with an in-process `mcp.Client`; each "
         "tool counted as the compact JSON object the SDK puts on the wire. 'LLM view' = "
         "name + description + inputSchema, what most clients forward to the model.",
         "",
+        *_llm_view(tk),
     ]
     rows = [
         [
@@ -523,10 +575,25 @@ def _tokens(tk: dict[str, Any]) -> list[str]:
         "",
     ]
     rows = [
-        [w["change"], w["saves"], f"{w['saves_pct']} %", w["llm_view_after"]]
+        [
+            w["change"],
+            w["saves"],
+            f"{w['saves_pct']} %",
+            w["llm_view_after"],
+            w.get("llm_view_default_after", "—"),
+        ]
         for w in tk["what_ifs"]
     ]
-    out += _table(["change", "tokens saved", "share", "LLM-view total after"], rows)
+    out += _table(
+        [
+            "change",
+            "tokens saved",
+            "share",
+            "LLM-view total after",
+            "same, `json.dumps` default",
+        ],
+        rows,
+    )
     out += ["", "Repeated properties, tokens summed over all tools:", ""]
     rows = [[h["fragment"], h["occurrences"], h["tokens"]] for h in tk["hotspots"][:10]]
     out += _table(["property", "occurrences", "tokens"], rows)

@@ -3,6 +3,7 @@
     python bench/run.py              # full: bench/results.json + bench/RESULTS.md (~6 min)
     python bench/run.py --quick      # CI: few iterations (~2 min), to .bench-cache/
     python bench/run.py --only tokens,coldstart   # refresh these sections of results.json
+    python bench/run.py --only tokens --candidate ../before   # with another checkout beside
 
 Nothing here asserts a timing: a run fails only when a benchmark cannot run at all.
 """
@@ -10,6 +11,7 @@ Nothing here asserts a timing: a run fails only when a benchmark cannot run at a
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import time
 import traceback
@@ -42,6 +44,12 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="few iterations (CI)")
     parser.add_argument("--only", default="", help=f"comma list of: {', '.join(BENCHMARKS)}")
     parser.add_argument("--out", type=Path, default=None, help="directory for the results")
+    parser.add_argument(
+        "--candidate",
+        type=Path,
+        default=None,
+        help="another checkout to measure side by side (benchmarks that take one)",
+    )
     args = parser.parse_args()
 
     wanted = [n.strip() for n in args.only.split(",") if n.strip()] or list(BENCHMARKS)
@@ -54,6 +62,8 @@ def main() -> int:
     command = "python bench/run.py" + (" --quick" if args.quick else "")
     if args.only:
         command += f" --only {args.only}"
+    if args.candidate:
+        command += f" --candidate {args.candidate}"
     json_path = out_dir / ("results-quick.json" if args.quick else "results.json")
     results: dict[str, Any] = {}
     if args.only and json_path.exists():  # refresh some sections, keep the others
@@ -68,7 +78,11 @@ def main() -> int:
         log(f"== {name}")
         started = time.perf_counter()
         try:
-            results[name] = BENCHMARKS[name](quick=args.quick)
+            bench = BENCHMARKS[name]
+            side = {"candidate": args.candidate} if args.candidate else {}
+            if "candidate" not in inspect.signature(bench).parameters:
+                side = {}
+            results[name] = bench(quick=args.quick, **side)
         except Exception:  # report and go on: one broken benchmark must not hide the rest
             failed.append(name)
             results[name] = {"error": traceback.format_exc(limit=5)}

@@ -2,6 +2,7 @@
 
     python bench/tokens.py            # table for all tools, --read-only and one toolset
     python bench/tokens.py --json     # the same as JSON
+    python bench/tokens.py --candidate ../other-checkout   # and that checkout's, side by side
 
 Offline: tiktoken would download o200k_base on first use, so its cache is seeded from the
 copy the `bpe-openai` wheel ships (same file, checked against tiktoken's own sha256).
@@ -10,6 +11,11 @@ Counted per tool: the whole tool object as it travels in `tools/list` (compact J
 the SDK writes it), and its parts: description, inputSchema, outputSchema, the rest
 (name, title, annotations). "LLM view" = name + description + inputSchema, which is what
 most clients forward to the model (outputSchema and annotations usually stay client-side).
+It is counted twice: as compact JSON, and as `json.dumps` with its default separators
+(`", "`, `": "`), which is how Python agent frameworks serialize tool definitions and the
+measure of the token goal (issue 13: at most 8,000 for every tool). `--candidate` measures
+another checkout's tools/list (through its own venv's console script) the same way, so a
+schema change reports its before and after from one run.
 """
 
 from __future__ import annotations
@@ -22,13 +28,13 @@ import os
 from pathlib import Path
 from typing import Any
 
-from common import DUMMY_WEBHOOK, ROOT, dump
+from common import DUMMY_WEBHOOK, ROOT, candidate_server, dump, server_env, stdio_session
 
 O200K_URL = "https://openaipublic.blob.core.windows.net/encodings/o200k_base.tiktoken"
 O200K_SHA256 = "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d"
 CACHE_DIR = ROOT / ".bench-cache" / "tiktoken"
 VARIANTS: tuple[tuple[str, dict[str, Any]], ...] = (
-    ("all tools", {}),
+    ("all tools", {"toolsets": "all"}),
     ("--read-only", {"read_only": True}),
     ("--toolsets sprint", {"toolsets": ["sprint"]}),
 )
@@ -59,18 +65,19 @@ def encoder() -> Any:
     return enc
 
 
-async def _listed_tools(toolsets: list[str] | None, read_only: bool) -> list[dict[str, Any]]:
+async def _listed_tools(toolsets: list[str] | str | None, read_only: bool) -> list[dict[str, Any]]:
     """tools/list through an in-process MCP client, as JSON objects on the wire."""
     from mcp import Client
 
     from bitrix24_scrum_mcp.app import create_server
     from bitrix24_scrum_mcp.client import Bitrix24Client
     from bitrix24_scrum_mcp.config import Webhook
-    from bitrix24_scrum_mcp.tools import select
+    from bitrix24_scrum_mcp.tools import TOOLSETS, select
 
     client = Bitrix24Client(Webhook.parse(DUMMY_WEBHOOK))  # never called
+    wanted = list(TOOLSETS) if toolsets == "all" else toolsets
     try:
-        server = create_server(client, select(toolsets, read_only=read_only))
+        server = create_server(client, select(wanted, read_only=read_only))
         async with Client(server) as session:
             listing = await session.list_tools()
     finally:
@@ -88,6 +95,21 @@ def _count(enc: Any, value: Any) -> int:
     return len(enc.encode(value if isinstance(value, str) else _compact(value)))
 
 
+async def _candidate_tools(checkout: Path) -> list[dict[str, Any]]:
+    """tools/list of another checkout's server, its default tools, over stdio (2025-11-25)."""
+    server = candidate_server(checkout)
+    env = server_env(BITRIX24_WEBHOOK_URL=DUMMY_WEBHOOK)
+    async with stdio_session(server, env, cwd=checkout) as peer:
+        listing = await peer.request("tools/list")
+    return listing["tools"]
+
+
+def llm_view_default(enc: Any, tool: dict[str, Any]) -> int:
+    """name + description + inputSchema as `json.dumps` writes them by default."""
+    view = {k: tool[k] for k in ("name", "description", "inputSchema") if k in tool}
+    return len(enc.encode(json.dumps(view)))
+
+
 def measure_tools(enc: Any, tools: list[dict[str, Any]]) -> dict[str, Any]:
     rows = []
     for tool in tools:
@@ -100,6 +122,7 @@ def measure_tools(enc: Any, tools: list[dict[str, Any]]) -> dict[str, Any]:
                 "name": tool["name"],
                 "total": _count(enc, tool),
                 "llm_view": _count(enc, llm_view),
+                "llm_view_default": llm_view_default(enc, tool),
                 "description": _count(enc, tool.get("description", "")),
                 "input_schema": _count(enc, tool.get("inputSchema", {})),
                 "output_schema": _count(enc, tool.get("outputSchema", {})),
@@ -117,6 +140,7 @@ def measure_tools(enc: Any, tools: list[dict[str, Any]]) -> dict[str, Any]:
         "sum_total": sum(r["total"] for r in rows),
         "mean_total": round(sum(r["total"] for r in rows) / n, 1),
         "sum_llm_view": sum(r["llm_view"] for r in rows),
+        "sum_llm_view_default": sum(r["llm_view_default"] for r in rows),
         "mean_llm_view": round(sum(r["llm_view"] for r in rows) / n, 1),
         "parts": {
             part: sum(r[part] for r in rows)
@@ -185,23 +209,24 @@ def _no_default_hints(tool: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _undeclared_maps(tool: dict[str, Any]) -> dict[str, Any]:
+    """filter/order as open maps again (what strict converters turn into `{}`)."""
+    out = json.loads(json.dumps(tool))
+    for name, prop in out.get("inputSchema", {}).get("properties", {}).items():
+        if name.lower() in ("filter", "order") and "anyOf" in prop:
+            prop["anyOf"][0].pop("properties", None)
+    return out
+
+
 # Measured what-ifs: each transform applied alone to the full list, tokens saved.
 WHAT_IFS: tuple[tuple[str, Any], ...] = (
     ("drop outputSchema entirely", lambda t: {k: v for k, v in t.items() if k != "outputSchema"}),
-    (
-        "drop int32 bounds (maximum 2147483647)",
-        lambda t: _strip(t, lambda k, v: k == "maximum" and v == 2147483647),
-    ),
-    (
-        "drop exclusiveMinimum 0 on ids",
-        lambda t: _strip(t, lambda k, v: k == "exclusiveMinimum" and v == 0),
-    ),
-    (
-        "drop date regex patterns (keep the description)",
-        lambda t: _strip(t, lambda k, v: k == "pattern" and isinstance(v, str) and "\\d{4}" in v),
-    ),
+    ("drop minimum 1 on ids", lambda t: _strip(t, lambda k, v: k == "minimum" and v == 1)),
     ("drop all pattern keywords", lambda t: _strip(t, lambda k, v: k == "pattern")),
-    ("drop maxLength/maxItems", lambda t: _strip(t, lambda k, v: k in ("maxLength", "maxItems"))),
+    (
+        "declare no filter/order keys (strict clients could then filter by nothing)",
+        _undeclared_maps,
+    ),
     ("drop annotations.title (same as title)", _no_annotation_title),
     ("drop annotation hints equal to the spec defaults", _no_default_hints),
     ("drop title", lambda t: {k: v for k, v in t.items() if k != "title"}),
@@ -209,18 +234,6 @@ WHAT_IFS: tuple[tuple[str, Any], ...] = (
         "outputSchema: anyOf [integer, string] -> no type",
         lambda t: _strip(
             t, lambda k, v: k == "anyOf" and v == [{"type": "integer"}, {"type": "string"}]
-        ),
-    ),
-    (
-        "publish no validation-only keywords (pattern, exclusiveMinimum, maximum, maxLength, "
-        "maxItems, minLength); pydantic still enforces them",
-        lambda t: _strip(
-            t,
-            lambda k, v: (
-                k
-                in ("pattern", "exclusiveMinimum", "maximum", "maxLength", "maxItems", "minLength")
-                and not isinstance(v, dict)
-            ),
         ),
     ),
 )
@@ -242,13 +255,14 @@ def what_ifs(enc: Any, tools: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "saves": base - after,
                 "saves_pct": round(100 * (base - after) / base, 1),
                 "llm_view_after": llm_after,
+                "llm_view_default_after": sum(llm_view_default(enc, t) for t in changed),
             }
         )
     rows.sort(key=lambda r: r["saves"], reverse=True)
     return rows
 
 
-def run(quick: bool = False) -> dict[str, Any]:
+def run(quick: bool = False, candidate: Path | None = None) -> dict[str, Any]:
     import anyio
 
     enc = encoder()
@@ -257,13 +271,36 @@ def run(quick: bool = False) -> dict[str, Any]:
     all_tools: list[dict[str, Any]] = []
     for label, options in VARIANTS:
         tools = anyio.run(_listed_tools, options.get("toolsets"), options.get("read_only", False))
-        if not options:
+        if label == "all tools":
             all_tools = tools
         variants[label] = measure_tools(enc, tools)
     out["variants"] = variants
     out["hotspots"] = _hotspots(enc, all_tools)
     out["what_ifs"] = what_ifs(enc, all_tools)
+    if candidate is not None:  # both over stdio, so key order and all are alike
+        out["side_by_side"] = {
+            "before": {
+                "commit": _commit(candidate),
+                "all tools": measure_tools(enc, anyio.run(_candidate_tools, candidate)),
+            },
+            "after": {
+                "commit": _commit(ROOT),
+                "all tools": measure_tools(enc, anyio.run(_candidate_tools, ROOT)),
+            },
+        }
     return out
+
+
+def _commit(checkout: Path) -> str:
+    import subprocess
+
+    done = subprocess.run(
+        ["git", "-C", str(checkout), "log", "-1", "--format=%h %s"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.stdout.strip()
 
 
 def _print_table(result: dict[str, Any]) -> None:
@@ -286,8 +323,11 @@ def _print_table(result: dict[str, Any]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument(
+        "--candidate", type=Path, help="another checkout of the repo to measure side by side"
+    )
     args = parser.parse_args()
-    result = run()
+    result = run(candidate=args.candidate)
     if args.json:
         print(dump(result))
     else:

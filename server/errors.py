@@ -41,6 +41,8 @@ AUTH_CODES = frozenset(
 )
 
 
+MAX_FIELDS_PER_LINE = 8
+
 _NULLABLE_INT: dict[str, Any] = {"anyOf": [{"type": "integer"}, {"type": "null"}]}
 
 ERROR_SCHEMA: dict[str, Any] = {
@@ -125,6 +127,7 @@ class Bitrix24Error(Exception):
         return cast(dict[str, Any], REDACTOR.scrub_any(payload))
 
     def one_line(self, tool: str) -> str:
+        """The error result's text content: what text-only clients show the model."""
         status = f", HTTP {self.http_status}" if self.http_status is not None else ""
         wait = (
             f"; the portal asked to wait {self.retry_after:g}s before trying again (Retry-After)"
@@ -140,6 +143,7 @@ class InvalidArgumentsError(Bitrix24Error):
     """The arguments do not match the tool's input schema; nothing was sent."""
 
     code = "INVALID_ARGUMENTS"
+    MAX_TEXT = 1200
 
     def __init__(self, details: list[dict[str, Any]], *, method: str = "") -> None:
         fields = ", ".join(d["field"] or "(arguments)" for d in details)
@@ -150,10 +154,32 @@ class InvalidArgumentsError(Bitrix24Error):
         return {**super().to_payload(), "details": REDACTOR.scrub_any(self.details)}
 
     def one_line(self, tool: str) -> str:
-        first = self.details[0]
-        more = f" (+{len(self.details) - 1} more)" if len(self.details) > 1 else ""
-        where = first["field"] or "arguments"
-        return REDACTOR.scrub(f"{tool}: invalid arguments: {where}: {first['message']}{more}")
+        """Every problem, one line per message, so a model can fix its call in one retry.
+
+        openai-agents, langchain and the AI SDK show the model only this text, never
+        `details`: a misspelt `groupid` must be visible here, not hidden behind the
+        "required" errors it causes. Unknown fields come first (they usually explain the
+        rest), fields with the same message share a line, and the text is capped at
+        `MAX_TEXT` characters; `details` keeps everything.
+        """
+        groups: dict[str, list[str]] = {}
+        for detail in sorted(self.details, key=lambda d: d["type"] != "extra_forbidden"):
+            groups.setdefault(detail["message"], []).append(detail["field"] or "(arguments)")
+        count = len(self.details)
+        text = f"{tool}: {count} invalid argument{'s' * (count != 1)}, nothing was sent:"
+        left = count
+        for message, fields in groups.items():
+            where = ", ".join(fields[:MAX_FIELDS_PER_LINE])
+            if len(fields) > MAX_FIELDS_PER_LINE:
+                where += f" and {len(fields) - MAX_FIELDS_PER_LINE} more"
+            line = f"\n{where}: {message}"
+            if left < count and len(text) + len(line) > self.MAX_TEXT:
+                break
+            text += line[: self.MAX_TEXT]
+            left -= len(fields)
+        if left:
+            text += f"\n(+{left} more; all of them are in structuredContent.details)"
+        return REDACTOR.scrub(text)
 
 
 class UnknownToolError(Bitrix24Error):

@@ -2,7 +2,8 @@
 
 Each pydantic error becomes one `details` entry whose `field` is the documented (alias)
 path, e.g. `fields.groupId`. Unknown fields name the allowed ones, so a model that wrote
-`groupid` learns the right spelling from the error itself.
+`groupid` learns the right spelling from the error itself (the text content lists every
+detail too: `InvalidArgumentsError.one_line`).
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def details_of(
         message = item["msg"]
         if item["type"] == "extra_forbidden":
             allowed = _allowed_names(model, loc)
-            message = f"unknown field '{loc[-1]}'"
+            message = "unknown field"  # `field` names it; equal messages group in the text
             if allowed is not None:
                 message += f"; allowed: {', '.join(allowed) or '(none)'}"
         elif item["type"] == "missing":

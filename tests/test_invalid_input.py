@@ -24,6 +24,18 @@ VALID: dict[str, dict[str, Any]] = {t: DOCUMENTED.get(t) or example_arguments(t)
 WRONG_TYPE = {"integer": "12", "string": 12, "object": [1], "array": {"a": 1}, "boolean": "yes"}
 
 
+def _type(prop: dict[str, Any]) -> str | None:
+    """The non-null JSON type of a property (`["integer", "null"]` -> integer)."""
+    kinds = prop.get("type")
+    if isinstance(kinds, list):
+        return next((k for k in kinds if k != "null"), None)
+    return kinds
+
+
+def _positive(prop: dict[str, Any]) -> bool:
+    return prop.get("minimum") == 1
+
+
 def _mutations(tool: str) -> list[tuple[str, dict[str, Any], str]]:
     """(case id, arguments, field expected in details) derived from the tool's own schema."""
     schema = input_schema(SPECS[tool])
@@ -34,11 +46,11 @@ def _mutations(tool: str) -> list[tuple[str, dict[str, Any], str]]:
         dropped = {k: v for k, v in valid.items() if k != name}
         cases.append((f"missing-{name}", dropped, name))
     for name, prop in props.items():
-        if name in valid and prop.get("type") in WRONG_TYPE:
-            cases.append((f"type-{name}", {**valid, name: WRONG_TYPE[prop["type"]]}, name))
+        if name in valid and _type(prop) in WRONG_TYPE:
+            cases.append((f"type-{name}", {**valid, name: WRONG_TYPE[str(_type(prop))]}, name))
             break
     for name, prop in props.items():
-        if prop.get("exclusiveMinimum") == 0:
+        if _positive(prop):
             cases.append((f"negative-{name}", {**valid, name: -1}, name))
             break
     fields = props.get("fields", {})
@@ -47,7 +59,7 @@ def _mutations(tool: str) -> list[tuple[str, dict[str, Any], str]]:
         bad["fields"]["nameTypo"] = "x"
         cases.append(("unknown-nested-field", bad, "fields.nameTypo"))
         for name, prop in fields["properties"].items():
-            if prop.get("exclusiveMinimum") == 0:
+            if _positive(prop):
                 bad = copy.deepcopy(valid)
                 bad["fields"][name] = 0
                 cases.append((f"zero-fields.{name}", bad, f"fields.{name}"))
@@ -89,8 +101,47 @@ async def test_unknown_field_error_lists_the_allowed_names(standin: StandIn) -> 
         result = await session.call_tool("backlog_add", {"fields": {"groupid": 1, "createdBy": 1}})
     details = result.structured_content["details"]  # type: ignore[index]
     assert {"field": "fields.groupid", "type": "extra_forbidden",
-            "message": "unknown field 'groupid'; allowed: groupId, createdBy, modifiedBy"} in details  # fmt: skip
-    assert result.content[0].text.startswith("backlog_add: invalid arguments: fields.")
+            "message": "unknown field; allowed: groupId, createdBy, modifiedBy"} in details  # fmt: skip
+    assert result.content[0].text == (
+        "backlog_add: 2 invalid arguments, nothing was sent:\n"
+        "fields.groupid: unknown field; allowed: groupId, createdBy, modifiedBy\n"
+        "fields.groupId: required field is missing"
+    )
+
+
+async def test_error_text_lists_every_problem_so_one_retry_fixes_the_call(
+    standin: StandIn,
+) -> None:
+    """The issue's example: text-only clients must see the misspelt `groupid` itself."""
+    arguments = {"fields": {"groupid": 11, "name": "x", "dateStart": "2024-13-45"}}
+    async with mcp_session(standin.webhook_url) as (session, _):
+        result = await session.call_tool("sprint_add", arguments)
+    text = result.content[0].text  # type: ignore[union-attr]
+    assert text.splitlines() == [
+        "sprint_add: 5 invalid arguments, nothing was sent:",
+        "fields.groupid: unknown field; allowed: groupId, name, sort, createdBy, modifiedBy, "
+        "dateStart, dateEnd, status",
+        "fields.groupId, fields.dateEnd, fields.status: required field is missing",
+        "fields.dateStart: '2024-13-45' is not a valid date; use YYYY-MM-DDThh:mm:ss+hh:mm or "
+        "a unix timestamp",
+    ]
+    assert len(result.structured_content["details"]) == 5  # type: ignore[index]
+    assert standin.requests == []
+
+
+async def test_error_text_is_capped_and_points_to_the_full_details(standin: StandIn) -> None:
+    calls = [{"tool": "task_update", "arguments": {"id": -i, "fields": {}}} for i in range(1, 300)]
+    calls += [
+        {"tool": f"no_tool_{letter}"} for letter in "abcdefghijklmnopqrstuvwxyzabcdefghijklmn"
+    ]
+    async with mcp_session(standin.webhook_url) as (session, _):
+        result = await session.call_tool("scrum_batch", {"calls": calls})
+    text = result.content[0].text  # type: ignore[union-attr]
+    assert len(text) < 1400
+    assert "calls[0].arguments.id, calls[1].arguments.id" in text
+    assert "and 291 more: Input should be greater than or equal to 1" in text
+    assert text.endswith("\n(+38 more; all of them are in structuredContent.details)")
+    assert len(result.structured_content["details"]) == 299 + 40  # type: ignore[index]
 
 
 async def test_list_filter_key_typo_names_the_documented_fields(standin: StandIn) -> None:

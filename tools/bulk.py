@@ -28,6 +28,7 @@ from bitrix24_scrum_mcp.errors import (
     PortalRefusedError,
     RemoteError,
 )
+from bitrix24_scrum_mcp.tools.common import JsonObjectText
 from bitrix24_scrum_mcp.tools.creator import lacks_creator, retry_with_creator, with_creator
 from bitrix24_scrum_mcp.tools.results import ListResult, OwnModel, OwnResult
 from bitrix24_scrum_mcp.tools.runner import RunContext, rest_body, shape_one_page
@@ -46,8 +47,10 @@ class BulkCall(BaseModel):
     tool: str = Field(
         pattern=r"^[a-z_]{1,64}$", description="Name of another tool, e.g. task_update"
     )
-    arguments: dict[str, Any] = Field(
-        default_factory=dict, description="That tool's arguments (no `limit` for lists)"
+    arguments: JsonObjectText | None = Field(
+        None,
+        description="That tool's arguments as a JSON object text, e.g. "
+        '\'{"id":5,"fields":{"entityId":23}}\' (no limit for lists); null = none',
     )
 
 
@@ -55,7 +58,9 @@ class BulkInput(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
     calls: list[BulkCall] = Field(min_length=1, max_length=MAX_CALLS, description="Calls in order")
-    halt: bool = Field(False, description="Stop at the first failing call; later ones do not run")
+    halt: bool | None = Field(
+        None, description="Stop at the first failing call; later ones do not run (default false)"
+    )
 
 
 ErrorObject = Annotated[dict[str, Any], WithJsonSchema(ERROR_SCHEMA)]
@@ -99,13 +104,14 @@ def prepare(request: BulkInput, specs: Mapping[str, ToolSpec]) -> list[PreparedC
             message = f"unknown tool '{call.tool}'; allowed: {', '.join(batchable)}"
             details.append({"field": f"{where}.tool", "type": "unknown_tool", "message": message})
             continue
-        if spec.paginated and "limit" in call.arguments:
+        arguments = call.arguments or {}
+        if spec.paginated and "limit" in arguments:
             message = "limit is not available inside scrum_batch; use start"
             field = f"{where}.arguments.limit"
             details.append({"field": field, "type": "not_in_batch", "message": message})
             continue
         try:
-            model = spec.input.model_validate(call.arguments)
+            model = spec.input.model_validate(arguments)
         except ValidationError as exc:
             details.extend(details_of(spec.input, exc, prefix=f"{where}.arguments"))
             continue
@@ -124,7 +130,7 @@ async def run_bulk(ctx: RunContext, request: BulkInput) -> dict[str, Any]:
     """
     calls = await _with_creators(ctx, prepare(request, ctx.specs))
     results: list[BulkItem | None] = [None] * len(calls)
-    run = _Run(ctx, request.halt, results)
+    run = _Run(ctx, bool(request.halt), results)
     for offset, chunk in _chunks(calls):
         stop = await run.chunk(offset, chunk)
         await ctx.progress(

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar
+from collections.abc import Mapping
+from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
 
@@ -80,6 +81,8 @@ class EpicListInput(ListInput):
     FIELDS: ClassVar[tuple[str, ...]] = (
         "ID", "GROUP_ID", "NAME", "DESCRIPTION", "CREATED_BY", "MODIFIED_BY", "COLOR",
     )  # fmt: skip
+    FILTER_KEYS: ClassVar[Mapping[str, Any]] = {"ID": int, "GROUP_ID": int, "NAME": str}
+    ORDER_KEYS: ClassVar[tuple[str, ...]] = ("ID", "NAME")
 
 
 TOOLS = (

@@ -8,19 +8,24 @@ Scrum method takes. `socialnetwork.api.workgroup.list` can select TYPE/SCRUM_MAS
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from collections.abc import Mapping
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, GetJsonSchemaHandler, field_validator
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from bitrix24_scrum_mcp.tools.common import (
-    MAX_ID,
+    FILTER_HELP,
     MAX_LIST_ITEMS,
     Id,
     ListInput,
     OrderDirection,
     UpperModel,
     check_filter,
-    check_names,
+    check_max_id,
+    check_order,
+    declare_keys,
 )
 from bitrix24_scrum_mcp.tools.results import ListResult, ResultModel
 from bitrix24_scrum_mcp.tools.runner import forward_pages
@@ -35,6 +40,9 @@ class WorkgroupItem(ResultModel):
     scrum_master_id: str
 
 
+YesNo = Literal["Y", "N"]
+
+
 class WorkgroupListInput(ListInput):
     FIELDS: ClassVar[tuple[str, ...]] = (
         "ID", "NAME", "TYPE", "SCRUM_MASTER_ID", "SCRUM_OWNER_ID", "SCRUM_SPRINT_DURATION",
@@ -46,37 +54,58 @@ class WorkgroupListInput(ListInput):
         "ID", "NAME", "OWNER_ID", "ACTIVE", "VISIBLE", "OPENED", "CLOSED", "PROJECT",
         "SUBJECT_ID", "SITE_ID", "DATE_CREATE", "DATE_UPDATE", "DATE_ACTIVITY",
     )  # fmt: skip
+    FILTER_KEYS: ClassVar[Mapping[str, Any]] = {
+        "ID": int, "NAME": str, "OWNER_ID": int, "ACTIVE": YesNo, "CLOSED": YesNo, "PROJECT": YesNo,
+    }  # fmt: skip
+    ORDER_KEYS: ClassVar[tuple[str, ...]] = ("ID", "NAME", "DATE_ACTIVITY")
 
 
 SONET_FILTER_FIELDS = (
     "ID", "NAME", "OWNER_ID", "ACTIVE", "VISIBLE", "OPENED", "CLOSED", "DATE_CREATE",
     "DATE_UPDATE", "DATE_ACTIVITY", "IS_EXTRANET",
 )  # fmt: skip
+SONET_FILTER_KEYS: dict[str, Any] = {
+    "ID": int, "NAME": str, "OWNER_ID": int, "ACTIVE": YesNo, "CLOSED": YesNo, "IS_EXTRANET": YesNo,
+}  # fmt: skip
+SONET_ORDER_KEYS = ("ID", "NAME", "DATE_ACTIVITY")
 
 
 class SonetGroupGetInput(UpperModel):
     # docs: this page's parameter names are UPPER_CASE, except `start`.
-    ORDER: dict[str, OrderDirection] | None = Field(
-        None, max_length=20, description="{'FIELD': 'ASC'|'DESC'}"
+    ORDER: dict[str, OrderDirection | None] | None = Field(
+        None,
+        max_length=20,
+        description="'ASC' or 'DESC' per field, null = not by it; any FILTER FIELD",
     )
     FILTER: dict[str, Any] | None = Field(
-        None, max_length=MAX_LIST_ITEMS, description="{'[op]FIELD': value}, e.g. {'%NAME': 'Pro'}"
+        None,
+        max_length=MAX_LIST_ITEMS,
+        description=f"{FILTER_HELP}; FIELD one of {' '.join(SONET_FILTER_FIELDS)}",
     )
     GROUP_ID: Id | None = Field(None, description="Only this group")
-    IS_ADMIN: Literal["Y", "N"] | None = Field(
-        None, description="'Y': skip permission checks (admins)"
+    IS_ADMIN: YesNo | None = Field(None, description="'Y': skip permission checks (admins)")
+    start: Annotated[int, Field(ge=0), AfterValidator(check_max_id)] | None = Field(
+        None, description="Offset: 0, 50, 100..."
     )
-    start: int | None = Field(None, ge=0, le=MAX_ID, description="Offset: 0, 50, 100...")
 
     @field_validator("FILTER")
     @classmethod
     def _filter_fields(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        return check_filter(value, SONET_FILTER_FIELDS)
+        return check_filter(value, SONET_FILTER_FIELDS, SONET_FILTER_KEYS)
 
     @field_validator("ORDER")
     @classmethod
     def _order_fields(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        return check_names(value, SONET_FILTER_FIELDS, "order")
+        return check_order(value, SONET_FILTER_FIELDS)
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler.resolve_ref_schema(handler(core_schema))
+        declare_keys(schema, "FILTER", SONET_FILTER_KEYS)
+        declare_keys(schema, "ORDER", dict.fromkeys(SONET_ORDER_KEYS, str))
+        return schema
 
 
 TOOLS = (

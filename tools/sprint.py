@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from pydantic import Field
 
@@ -95,6 +96,10 @@ class SprintListInput(ListInput):
         "ID", "GROUP_ID", "ENTITY_TYPE", "NAME", "SORT", "CREATED_BY", "MODIFIED_BY",
         "DATE_START", "DATE_END", "STATUS", "INFO",
     )  # fmt: skip
+    FILTER_KEYS: ClassVar[Mapping[str, Any]] = {
+        "ID": int, "GROUP_ID": int, "NAME": str, "STATUS": SprintStatus,
+    }  # fmt: skip
+    ORDER_KEYS: ClassVar[tuple[str, ...]] = ("ID", "SORT", "DATE_START", "DATE_END")
 
 
 TOOLS = (

@@ -8,6 +8,7 @@ documented; results come back camelCase with string ids (docs: tasks-task-*.md).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
@@ -96,6 +97,12 @@ class TaskListInput(ListInput):
         "CHANGED_DATE", "CLOSED_DATE", "DATE_START", "TAG", "STAGE_ID", "SPRINT_ID", "BACKLOG_ID",
         "ONLY_ROOT_TASKS",
     )  # fmt: skip
+    FILTER_KEYS: ClassVar[Mapping[str, Any]] = {
+        "ID": int, "GROUP_ID": int, "RESPONSIBLE_ID": int, "CREATED_BY": int, "PARENT_ID": int,
+        "STAGE_ID": int, "SPRINT_ID": int, "BACKLOG_ID": int, "STATUS": int, "REAL_STATUS": int,
+        "PRIORITY": int, "TAG": str,
+    }  # fmt: skip
+    ORDER_KEYS: ClassVar[tuple[str, ...]] = ("ID", "DEADLINE", "PRIORITY", "CHANGED_DATE")
 
 
 _NOT_FOUND: dict[str, Any] = {"type": "array", "description": "[] when the task is not found"}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
+import stat
 import subprocess
 import sys
 import threading
@@ -154,3 +155,28 @@ requires_mcpb = pytest.mark.skipif(not MCPB.exists(), reason=NPM_MISSING)
 requires_inspector = pytest.mark.skipif(
     not (INSPECTOR.exists() and (NODE22_BIN / "node").exists()), reason=NPM_MISSING
 )
+
+
+SOURCE = "/path/to/bitrix24-scrum-mcp"
+"""Where the docs' snippets say the repository is (`uvx --from SOURCE ...`)."""
+CONSOLE_SCRIPT = Path(sys.executable).with_name("bitrix24-scrum-mcp")
+
+
+def uvx_shims(bin_dir: Path) -> Path:
+    """`uvx --from SRC cmd ...` and `pipx run --spec SRC cmd ...` -> our console script.
+
+    Put `bin_dir` first on PATH to run a docs snippet as written: this tests its arguments
+    and environment, not uv's download of dependencies. A wrong source or command exits 97/98.
+    """
+    scripts = {
+        "uvx": '[ "$1" = --from ] && [ "$2" = "$SOURCE" ] || exit 97; shift 2',
+        "pipx": '[ "$1 $2" = "run --spec" ] && [ "$3" = "$SOURCE" ] || exit 97; shift 3',
+    }
+    for name, check in scripts.items():
+        path = bin_dir / name
+        path.write_text(
+            f'#!/bin/sh\nSOURCE="{SOURCE}"\n{check}\n'
+            f'[ "$1" = bitrix24-scrum-mcp ] || exit 98; shift\nexec "{CONSOLE_SCRIPT}" "$@"\n'
+        )
+        path.chmod(path.stat().st_mode | stat.S_IXUSR)
+    return bin_dir

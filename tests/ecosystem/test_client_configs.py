@@ -12,7 +12,6 @@ import json
 import os
 import re
 import shutil
-import stat
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -28,18 +27,18 @@ from bitrix24_scrum_mcp.sandbox import DEMO_USER_ID, DEMO_WEBHOOK_CODE, Portal, 
 from bitrix24_scrum_mcp.tools import select
 from tests.ecosystem.support import (
     ROOT,
+    SOURCE,
     TOKEN,
     clean_env,
     http_replica,
     serving,
+    uvx_shims,
     wait_healthy,
 )
 
 pytestmark = pytest.mark.anyio
 
 CLIENTS = ROOT / "docs" / "clients"
-SOURCE = "/path/to/bitrix24-scrum-mcp"
-CONSOLE_SCRIPT = Path(sys.executable).with_name("bitrix24-scrum-mcp")
 # file -> (key holding the servers, whether stdio entries need "type")
 FORMATS = {
     "claude-code.mcp.json": ("mcpServers", True),
@@ -76,20 +75,7 @@ def sandbox_url() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def shims(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`uvx --from SRC cmd ...` and `pipx run --spec SRC cmd ...` -> our console script."""
-    bin_dir = tmp_path_factory.mktemp("shims")
-    scripts = {
-        "uvx": '[ "$1" = --from ] && [ "$2" = "$SOURCE" ] || exit 97; shift 2',
-        "pipx": '[ "$1 $2" = "run --spec" ] && [ "$3" = "$SOURCE" ] || exit 97; shift 3',
-    }
-    for name, check in scripts.items():
-        path = bin_dir / name
-        path.write_text(
-            f'#!/bin/sh\nSOURCE="{SOURCE}"\n{check}\n'
-            f'[ "$1" = bitrix24-scrum-mcp ] || exit 98; shift\nexec "{CONSOLE_SCRIPT}" "$@"\n'
-        )
-        path.chmod(path.stat().st_mode | stat.S_IXUSR)
-    return bin_dir
+    return uvx_shims(tmp_path_factory.mktemp("shims"))
 
 
 @pytest.mark.parametrize("name", sorted(FORMATS))

@@ -54,22 +54,36 @@ def schema_of(tool: str) -> dict[str, Any]:
 async def test_a_60000_item_answer_is_cut_to_the_caps_with_the_arguments_for_the_rest(
     standin: StandIn, huge_answer: bytes
 ) -> None:
+    """Asked for 500, given 60,000 in one page: the pager keeps the 500 asked for, and the
+    byte cap then keeps whole pages of 50 of those, saying how to fetch the rest."""
     assert len(huge_answer) > 10_000_000
     standin.reply_with(Reply(raw=huge_answer))
+    asked = {"filter": {"GROUP_ID": 7}, "limit": 500}
     async with mcp_session(standin.webhook_url) as (session, _client):
-        result = await session.call_tool("sprint_list", {"filter": {"GROUP_ID": 7}})
+        result = await session.call_tool("sprint_list", asked)
     assert not result.is_error
     page = result.structured_content
     assert page is not None
     jsonschema.validate(page, schema_of("sprint_list"))
     shown = len(page["items"])
-    assert 0 < shown <= 500 and shown % 50 == 0
+    assert 0 < shown < 500 and shown % 50 == 0
     assert len(result.content[0].text.encode()) <= 100_000
     assert page["next"] == shown
     assert page["total"] == ITEMS
-    assert page["truncated"]["omitted"] == ITEMS - shown
-    assert page["truncated"]["nextArguments"] == {"filter": {"GROUP_ID": 7}, "start": shown}
+    assert page["truncated"]["omitted"] == 500 - shown
+    assert page["truncated"]["nextArguments"] == {**asked, "start": shown}
     assert "BITRIX24_MAX_RESULT_BYTES" in page["truncated"]["note"]
+
+
+async def test_a_60000_item_single_page_without_limit_gives_one_page_and_next(
+    standin: StandIn, huge_answer: bytes
+) -> None:
+    standin.reply_with(Reply(raw=huge_answer))
+    async with mcp_session(standin.webhook_url) as (session, _client):
+        result = await session.call_tool("sprint_list", {"filter": {"GROUP_ID": 7}})
+    page = result.structured_content
+    assert not result.is_error and page is not None
+    assert (len(page["items"]), page["next"], page["total"]) == (50, 50, ITEMS)
 
 
 async def test_a_concurrent_call_is_not_stalled_while_a_huge_answer_is_decoded(
