@@ -97,14 +97,17 @@ async def test_a_call_that_cannot_get_a_slot_before_its_deadline_gives_up_uncoun
 async def test_the_portal_refusing_for_rate_fills_the_bucket_for_every_replica(
     clients: list[Redis],
 ) -> None:
-    pacer, other = _pacer(clients[0]), _pacer(clients[1])
+    pacer = _pacer(clients[0])
+    # The other replica keeps 5 slots free, so after "full" it waits for 6 to drain (0.3 s),
+    # however long the machine takes between the correction and its call.
+    other = RedisPacer(clients[1], PORTAL, Limits(rate_per_s=RATE, burst=BURST), headroom=5)
     pacer.saturated()
     with anyio.fail_after(5):
         while await clients[0].hget(f"bitrix24-scrum-mcp:bucket:{PORTAL}", "level") is None:
             await anyio.sleep(0.01)  # the correction runs in the background
     began = time.monotonic()
     await other.acquire("x")
-    assert time.monotonic() - began >= 1 / RATE - 0.01  # it had to wait for a drain
+    assert time.monotonic() - began >= 0.15  # it had to wait for a drain
 
 
 async def test_while_redis_is_down_a_call_fails_at_once_and_sends_nothing(
