@@ -146,6 +146,42 @@ def _summary(r: dict[str, Any]) -> list[str]:
             ]
         )
     rows += _load_summary(r.get("load") or {})
+    rp = r.get("replicas") or {}
+    if "redis" in rp:
+        shared, alone = rp["redis"], rp.get("local") or {}
+        rows.append(
+            [
+                f"8. {shared['replicas']} replicas with Redis: writes/s (steady) vs ceiling",
+                f"≤ {shared['portal_ceiling_per_s']:g}/s",
+                f"{shared['steady_writes_per_s']:.2f}/s"
+                + (f" (without Redis {alone['steady_writes_per_s']:.2f}/s)" if alone else ""),
+                "—",
+            ]
+        )
+        rows.append(
+            [
+                "8. Limit errors reaching callers / portal refusals, with Redis",
+                "0 / near 0",
+                f"{shared['limit_errors_to_callers']} / {shared['portal_refusals']}"
+                + (
+                    f" (without Redis {alone['limit_errors_to_callers']} / "
+                    f"{alone['portal_refusals']})"
+                    if alone
+                    else ""
+                ),
+                _ok(shared["limit_errors_to_callers"] == 0 and shared["portal_refusals"] <= 2),
+            ]
+        )
+        faults = rp.get("faults")
+        if faults:
+            rows.append(
+                [
+                    "8. Replica and Redis killed mid-run: writes lost / doubled",
+                    "0 / 0",
+                    f"{faults['lost_writes']} / {faults['doubled_writes']}",
+                    _ok(faults["lost_writes"] == 0 and faults["doubled_writes"] == 0),
+                ]
+            )
     return _table(["Figure", "Goal", "Measured", "Status"], rows)
 
 
@@ -599,6 +635,66 @@ def _memory(tp: dict[str, Any]) -> list[str]:
     ]
 
 
+def _replicas(rp: dict[str, Any]) -> list[str]:
+    out = [
+        f"Three replicas of `serve --transport http` write through one stand-in portal (the "
+        f"sandbox, {rp['portal']}, counting every refusal). Eight workers call `epic_add` "
+        "through the replicas in turn, each with a name of its own; a write is retried only "
+        "when its connection was refused (never sent), on the next replica. Lost = answered "
+        "ok but missing from the portal; doubled = stored twice. Steady = the second half of "
+        "the run, after the 50-request burst. `redis`: BITRIX24_STATE_URL shares one bucket; "
+        "`local`: each replica paces itself to 2/50 as if alone; `faults`: as `redis`, with "
+        "replica 1 killed (SIGKILL) at 30 % of the run and Redis killed at 50 % and started "
+        "again (empty) 15 % later.",
+        "",
+    ]
+    rows: list[list[Any]] = []
+    for name in ("redis", "local", "faults"):
+        run = rp.get(name)
+        if not run:
+            continue
+        others = ", ".join(f"{k} {v}" for k, v in run["other_errors"].items()) or "none"
+        rows.append(
+            [
+                name,
+                f"{run['seconds']:.0f}",
+                run["writes_ok"],
+                f"{run['writes_per_s']:.2f}",
+                f"{run['steady_writes_per_s']:.2f}",
+                f"{run['portal_ceiling_per_s']:g}",
+                run["limit_errors_to_callers"],
+                run["portal_refusals"],
+                others,
+                f"{run['lost_writes']} / {run['doubled_writes']}",
+            ]
+        )
+    out += _table(
+        [
+            "run",
+            "seconds",
+            "writes ok",
+            "writes/s",
+            "steady writes/s",
+            "portal ceiling/s",
+            "limit errors to callers",
+            "portal refusals",
+            "other errors",
+            "lost / doubled",
+        ],
+        rows,
+    )
+    faults = rp.get("faults")
+    if faults:
+        sample = faults["error_samples"].get("STATE_UNAVAILABLE", "")
+        out += [
+            "",
+            "Faults: " + "; ".join(faults["events"]) + ". "
+            f"{faults['writes_ok_after_faults']} writes succeeded after Redis came back. "
+            f'While Redis was down calls failed at once with `STATE_UNAVAILABLE`: "{sample}"',
+        ]
+    return out
+
+
 def render(r: dict[str, Any]) -> str:
     m = r["machine"]
     lines = [
@@ -627,6 +723,7 @@ def render(r: dict[str, Any]) -> str:
         ("5. Tokens", "tokens", _tokens, "python bench/tokens.py"),
         ("6. Memory", "throughput", _memory, "python bench/throughput.py"),
         ("7. Hostile load", "load", _load, "python bench/load.py"),
+        ("8. Replicas sharing one portal", "replicas", _replicas, "python bench/replicas.py"),
     )
     quick = " --quick" if r["mode"] == "quick" else ""
     for title, key, fn, command in sections:

@@ -1,7 +1,7 @@
 """Run every benchmark, write results JSON and the RESULTS.md made from it.
 
     python bench/run.py              # full: bench/results.json + bench/RESULTS.md (~6 min)
-    python bench/run.py --quick      # CI: few iterations (< 1 min), to .bench-cache/
+    python bench/run.py --quick      # CI: few iterations (~2 min), to .bench-cache/
     python bench/run.py --only tokens,coldstart   # refresh these sections of results.json
     python bench/run.py --only tokens --candidate ../before   # with another checkout beside
 
@@ -22,6 +22,7 @@ import coldstart
 import load
 import overhead
 import rate_limit
+import replicas
 import report
 import throughput
 import tokens
@@ -34,6 +35,7 @@ BENCHMARKS = {
     "throughput": throughput.run,
     "ratelimit": rate_limit.run,
     "load": load.run,
+    "replicas": replicas.run,
 }
 
 

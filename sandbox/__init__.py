@@ -13,8 +13,11 @@ from bitrix24_scrum_mcp.sandbox.app import DroppedConnection, create_app
 from bitrix24_scrum_mcp.sandbox.faults import FaultConfig
 from bitrix24_scrum_mcp.sandbox.portal import Portal, Principal
 from bitrix24_scrum_mcp.sandbox.seed import (
+    DEMO_APP_CLIENT_ID,
+    DEMO_APP_CLIENT_SECRET,
     DEMO_BACKLOG_ID,
     DEMO_OUTSIDER_USER_ID,
+    DEMO_PERSON_WEBHOOK_CODES,
     DEMO_PLAIN_GROUP_ID,
     DEMO_SCRUM_GROUP_ID,
     DEMO_SECOND_BACKLOG_ID,
@@ -26,8 +29,11 @@ from bitrix24_scrum_mcp.sandbox.seed import (
 from bitrix24_scrum_mcp.sandbox.serve import serve, webhook_url
 
 __all__ = [
+    "DEMO_APP_CLIENT_ID",
+    "DEMO_APP_CLIENT_SECRET",
     "DEMO_BACKLOG_ID",
     "DEMO_OUTSIDER_USER_ID",
+    "DEMO_PERSON_WEBHOOK_CODES",
     "DEMO_PLAIN_GROUP_ID",
     "DEMO_SCRUM_GROUP_ID",
     "DEMO_SECOND_BACKLOG_ID",

@@ -4,7 +4,7 @@
 Routes:
 - `/rest/<user_id>/<code>/<method>[.json]` — incoming webhook
 - `/rest/<method>[.json]` with `auth` (query, JSON or form body; or `Authorization: Bearer`)
-- `/oauth/token/` — the OAuth refresh endpoint
+- `/oauth/authorize/` — the sign-in page; `/oauth/token/` — the OAuth server's grants
 Faults (rate limit, latency, broken answers) apply to REST requests only, once per HTTP
 request, so a batch counts once.
 """
@@ -32,7 +32,7 @@ from bitrix24_scrum_mcp.sandbox.errors import (
     RestError,
 )
 from bitrix24_scrum_mcp.sandbox.faults import FailKind, FaultConfig, LeakyBucket
-from bitrix24_scrum_mcp.sandbox.oauth import token_endpoint
+from bitrix24_scrum_mcp.sandbox.oauth import authorize_endpoint, token_endpoint
 from bitrix24_scrum_mcp.sandbox.portal import Portal, Principal
 from bitrix24_scrum_mcp.sandbox.wire import read_params
 
@@ -160,6 +160,8 @@ def create_app(portal: Portal, faults: FaultConfig | None = None) -> Starlette:
             Route("/rest/{path:path}", rest_endpoint, methods=["GET", "POST"]),
             Route("/oauth/token/", token_endpoint, methods=["GET", "POST"]),
             Route("/oauth/token", token_endpoint, methods=["GET", "POST"]),
+            Route("/oauth/authorize/", authorize_endpoint, methods=["GET"]),
+            Route("/oauth/authorize", authorize_endpoint, methods=["GET"]),
         ]
     )
     app.state.portal = portal

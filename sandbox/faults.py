@@ -56,6 +56,7 @@ class LeakyBucket:
 
     level: float = 0.0
     last: float | None = None
+    refused: int = 0  # requests answered QUERY_LIMIT_EXCEEDED so far
 
     def admit(self, faults: FaultConfig) -> bool:
         if faults.rate_limit_drain_per_s is None:
@@ -65,6 +66,7 @@ class LeakyBucket:
             self.level = max(0.0, self.level - (now - self.last) * faults.rate_limit_drain_per_s)
         self.last = now
         if self.level + 1 > faults.rate_limit_threshold:
+            self.refused += 1
             return False
         self.level += 1
         return True

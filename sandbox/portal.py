@@ -32,6 +32,9 @@ from bitrix24_scrum_mcp.sandbox.errors import (
 from bitrix24_scrum_mcp.sandbox.faults import FaultConfig
 from bitrix24_scrum_mcp.sandbox.registry import MethodSpec, lookup
 from bitrix24_scrum_mcp.sandbox.seed import (
+    DEMO_APP_CLIENT_ID,
+    DEMO_APP_CLIENT_SECRET,
+    DEMO_PERSON_WEBHOOK_CODES,
     DEMO_SCOPES,
     DEMO_USER_ID,
     DEMO_WEBHOOK_CODE,
@@ -43,6 +46,7 @@ from bitrix24_scrum_mcp.sandbox.store import Store
 
 ALL_SCOPES = ("task", "user", "sonet_group", "basic")
 ACCESS_TTL_S = 3600  # docs: an access token lives one hour
+CODE_TTL_S = 30  # docs: an authorization code lives 30 seconds
 
 
 @dataclass(frozen=True)
@@ -76,7 +80,10 @@ class Portal:
     """An emulated portal backed by SQLite (`:memory:` by default, or a file that persists).
 
     `seed=True` loads the demo portal (see `sandbox.seed`); `seed=False` leaves only user 1.
-    The demo webhook (`DEMO_USER_ID`/`DEMO_WEBHOOK_CODE`, every scope) is always registered.
+    The demo webhook (`DEMO_USER_ID`/`DEMO_WEBHOOK_CODE`, every scope) and the demo OAuth
+    application (`DEMO_APP_CLIENT_ID`/`DEMO_APP_CLIENT_SECRET`) are always registered; the
+    seeded portal also has a webhook for each demo employee (`DEMO_PERSON_WEBHOOK_CODES`).
+    `oauth_access_ttl_s` is how long the access tokens it issues from now on live.
     """
 
     def __init__(
@@ -92,9 +99,13 @@ class Portal:
         self.requests: list[tuple[str, dict[str, Any]]] = []
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self._lock = threading.Lock()
+        self.oauth_access_ttl_s = ACCESS_TTL_S
         with self.store.transaction():
             (seed_demo if seed else seed_minimal)(self.store)
         self.add_webhook(DEMO_USER_ID, DEMO_WEBHOOK_CODE, DEMO_SCOPES)
+        for user_id, code in DEMO_PERSON_WEBHOOK_CODES.items() if seed else ():
+            self.add_webhook(user_id, code, DEMO_SCOPES)
+        self.register_app(DEMO_APP_CLIENT_ID, DEMO_APP_CLIENT_SECRET)
 
     # -- credentials -------------------------------------------------------------------
 
@@ -121,6 +132,114 @@ class Portal:
         pair = TokenPair(access_token, refresh_token, user_id, scopes, expires_at)
         self._save_pair(pair, client_id, client_secret)
 
+    def register_app(
+        self,
+        client_id: str,
+        client_secret: str,
+        scopes: tuple[str, ...] = ALL_SCOPES,
+        redirect_uri: str | None = None,
+    ) -> None:
+        """Register an OAuth application; `redirect_uri` (its handler) pins where codes go."""
+        with self.store.transaction():
+            self.store.run(
+                "INSERT OR REPLACE INTO oauth_apps (client_id, client_secret, scopes, "
+                "redirect_uri) VALUES (?, ?, ?, ?)",
+                (client_id, client_secret, json.dumps(list(scopes)), redirect_uri),
+            )
+
+    def oauth_app(self, client_id: str) -> dict[str, Any] | None:
+        """The application's `scopes` and `redirect_uri` (its handler), or None."""
+        row = self.store.one("SELECT * FROM oauth_apps WHERE client_id = ?", (client_id,))
+        if row is None:
+            return None
+        return {"scopes": tuple(json.loads(row["scopes"])), "redirect_uri": row["redirect_uri"]}
+
+    def active_users(self) -> list[tuple[int, str]]:
+        """(id, full name) of every employee who can sign in, for the sign-in page."""
+        rows = self.store.all("SELECT id, name, last_name FROM users WHERE active = 1 ORDER BY id")
+        return [(int(r["id"]), f"{r['name']} {r['last_name']}".strip()) for r in rows]
+
+    def issue_authorization_code(self, client_id: str, user_id: int) -> str:
+        """A code for `user_id`, who signed in and allowed `client_id`; it lives 30 seconds.
+
+        Raises: InvalidClientError (unknown application), InvalidCredentialsError (no such
+        active user).
+        """
+        if self.oauth_app(client_id) is None:
+            raise InvalidClientError()
+        user = self.store.one("SELECT id FROM users WHERE id = ? AND active = 1", (user_id,))
+        if user is None:
+            raise InvalidCredentialsError()
+        code = secrets.token_hex(35)
+        with self.store.transaction():
+            expires_at = self.wall_clock() + CODE_TTL_S
+            self.store.insert(
+                "oauth_codes",
+                {
+                    "code": code,
+                    "client_id": client_id,
+                    "user_id": user_id,
+                    "expires_at": expires_at,
+                },
+            )
+        return code
+
+    def exchange_authorization_code(
+        self, code: str, client_id: object, client_secret: object
+    ) -> TokenPair:
+        """The first pair of a sign-in; a code works once, for 30 seconds, for its app only.
+
+        Raises: InvalidGrantError (unknown, used or expired code), InvalidClientError (the
+        client id or secret is not the code's application's).
+        """
+        with self.store.transaction():
+            row = self.store.one("SELECT * FROM oauth_codes WHERE code = ?", (code,))
+            self.store.run("DELETE FROM oauth_codes WHERE code = ?", (code,))
+            if row is None or row["expires_at"] <= self.wall_clock():
+                raise InvalidGrantError()
+            app = self.store.one(
+                "SELECT * FROM oauth_apps WHERE client_id = ?", (row["client_id"],)
+            )
+            if (
+                app is None
+                or client_id != app["client_id"]
+                or client_secret != app["client_secret"]
+            ):
+                raise InvalidClientError()
+            pair = self._new_pair(int(row["user_id"]), tuple(json.loads(app["scopes"])))
+            self._save_pair(pair, app["client_id"], app["client_secret"])
+        return pair
+
+    def revoke_oauth_tokens(self, user_id: int, client_id: str | None = None) -> int:
+        """Withdraw a person's tokens (all, or one application's), as when an administrator
+        removes the application or the person: their access tokens answer `invalid_token`
+        and their refresh tokens `invalid_grant`. Returns how many pairs were withdrawn."""
+        where = "user_id = ?" + (" AND client_id = ?" if client_id is not None else "")
+        params = (user_id,) if client_id is None else (user_id, client_id)
+        with self.store.transaction():
+            count = int(
+                self.store.scalar(f"SELECT COUNT(*) FROM oauth_tokens WHERE {where}", params)
+            )
+            self.store.run(f"DELETE FROM oauth_tokens WHERE {where}", params)
+        return count
+
+    def expire_oauth_tokens(self, user_id: int) -> None:
+        """Make a person's access tokens expired now (their refresh tokens still work)."""
+        with self.store.transaction():
+            self.store.run(
+                "UPDATE oauth_tokens SET expires_at = ? WHERE user_id = ?",
+                (self.wall_clock(), user_id),
+            )
+
+    def _new_pair(self, user_id: int, scopes: tuple[str, ...]) -> TokenPair:
+        return TokenPair(
+            access_token=secrets.token_hex(35),
+            refresh_token=secrets.token_hex(35),
+            user_id=user_id,
+            scopes=scopes,
+            expires_at=self.wall_clock() + self.oauth_access_ttl_s,
+        )
+
     def refresh_oauth_tokens(
         self, refresh_token: str, client_id: object, client_secret: object
     ) -> TokenPair:
@@ -144,13 +263,7 @@ class Portal:
                 "UPDATE oauth_tokens SET refresh_token = NULL WHERE access_token = ?",
                 (row["access_token"],),
             )
-            pair = TokenPair(
-                access_token=secrets.token_hex(35),
-                refresh_token=secrets.token_hex(35),
-                user_id=int(row["user_id"]),
-                scopes=tuple(json.loads(row["scopes"])),
-                expires_at=self.wall_clock() + ACCESS_TTL_S,
-            )
+            pair = self._new_pair(int(row["user_id"]), tuple(json.loads(row["scopes"])))
             self._save_pair(pair, row["client_id"], row["client_secret"])
         return pair
 

@@ -19,11 +19,22 @@ DAY = 86400
 DEMO_USER_ID = 1
 DEMO_WEBHOOK_CODE = "sbx1demo2code3ab"
 DEMO_SCOPES = ("task", "user", "sonet_group", "basic")
+# The demo OAuth application people sign in through (a team server's BITRIX24_CLIENT_ID/SECRET).
+DEMO_APP_CLIENT_ID = "local.sbx0demo0app.00000001"
+DEMO_APP_CLIENT_SECRET = "sbxDemoAppSecret0123456789abcdefghijklmnopq"
 
 DEMO_DEVELOPER_ID = 2
 DEMO_SCRUM_MASTER_ID = 3
 DEMO_OUTSIDER_USER_ID = 4  # member of no Scrum group: every Scrum call answers "Access denied"
 DEMO_DESIGNER_ID = 5
+# An incoming webhook for each demo employee, for a team server's tokens file.
+DEMO_PERSON_WEBHOOK_CODES = {
+    DEMO_USER_ID: DEMO_WEBHOOK_CODE,
+    DEMO_DEVELOPER_ID: "sbx2dev0code4cd",
+    DEMO_SCRUM_MASTER_ID: "sbx3master5ef",
+    DEMO_OUTSIDER_USER_ID: "sbx4outsider6gh",
+    DEMO_DESIGNER_ID: "sbx5design7ij",
+}
 
 DEMO_SCRUM_GROUP_ID = 11
 DEMO_SECOND_SCRUM_GROUP_ID = 12

@@ -40,6 +40,12 @@ CREATE TABLE IF NOT EXISTS webhooks (
 CREATE TABLE IF NOT EXISTS oauth_tokens (
     access_token TEXT PRIMARY KEY, refresh_token TEXT, user_id INTEGER NOT NULL,
     expires_at REAL NOT NULL, client_id TEXT, client_secret TEXT, scopes TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS oauth_apps (
+    client_id TEXT PRIMARY KEY, client_secret TEXT NOT NULL, scopes TEXT NOT NULL,
+    redirect_uri TEXT);
+CREATE TABLE IF NOT EXISTS oauth_codes (
+    code TEXT PRIMARY KEY, client_id TEXT NOT NULL, user_id INTEGER NOT NULL,
+    expires_at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS entities (
     id INTEGER PRIMARY KEY AUTOINCREMENT, group_id INTEGER NOT NULL, entity_type TEXT NOT NULL,
     name TEXT NOT NULL DEFAULT '', goal TEXT NOT NULL DEFAULT '', sort INTEGER NOT NULL DEFAULT 0,

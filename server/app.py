@@ -7,8 +7,8 @@ from Python signatures, and because every failure must become a structured tool 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeAlias
 
 from mcp import MCPError
 from mcp.server import Server, ServerRequestContext
@@ -30,6 +30,7 @@ from bitrix24_scrum_mcp import __version__, callers, client_logs
 from bitrix24_scrum_mcp.client import Bitrix24Client
 from bitrix24_scrum_mcp.dispatch import Dispatcher
 from bitrix24_scrum_mcp.errors import ClientGoneError, UnknownToolError
+from bitrix24_scrum_mcp.tools.runner import Progress
 from bitrix24_scrum_mcp.tools.schema import input_schema, output_schema
 from bitrix24_scrum_mcp.tools.spec import ToolSpec
 
@@ -70,8 +71,21 @@ def tool_definition(spec: ToolSpec) -> Tool:
     )
 
 
-def create_server(client: Bitrix24Client, specs: Sequence[ToolSpec]) -> Server[Any]:
-    """An MCP server offering `specs`, forwarding to the portal behind `client`."""
+ToolRunner: TypeAlias = Callable[
+    [ServerRequestContext[Any], str, dict[str, Any] | None, Progress, Dispatcher],
+    Awaitable[CallToolResult],
+]
+"""Runs one tool call through the dispatcher as someone: a team server's `team.calls`."""
+
+
+def create_server(
+    client: Bitrix24Client | None, specs: Sequence[ToolSpec], *, runner: ToolRunner | None = None
+) -> Server[Any]:
+    """An MCP server offering `specs`, forwarding to the portal behind `client`.
+
+    With `runner` (a team server), each call goes through it instead, and `client` may be
+    None: the runner picks the caller's own client.
+    """
     dispatcher = Dispatcher(client, {spec.name: spec for spec in specs})
     tools = [tool_definition(spec) for spec in specs]
     listing = ListToolsResult(tools=tools)
@@ -93,6 +107,10 @@ def create_server(client: Bitrix24Client, specs: Sequence[ToolSpec]) -> Server[A
         async with callers.attending(ctx.request) as attendance:
             try:
                 async with client_logs.forwarded(ctx, asked):
+                    if runner is not None:
+                        return await runner(
+                            ctx, params.name, params.arguments, progress, dispatcher
+                        )
                     return await dispatcher.call(params.name, params.arguments, progress)
             except UnknownToolError as exc:
                 unknown = exc

@@ -20,8 +20,8 @@ connection is the caller. Keys are hashed: they are compared, never shown.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncGenerator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
+from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -51,6 +51,17 @@ _CURRENT: ContextVar[Caller] = ContextVar("bitrix24_caller", default=LOCAL)
 def current() -> Caller:
     """The caller of the tool call running in this task (a default one outside calls)."""
     return _CURRENT.get()
+
+
+@contextmanager
+def acting_as(person: str) -> Generator[None]:
+    """Within the block, the current call is `person`'s (a team server knows who is calling
+    better than the connection does): their key, the same client-gone check."""
+    token = _CURRENT.set(Caller(opaque(f"person:{person}"), _CURRENT.get().gone))
+    try:
+        yield
+    finally:
+        _CURRENT.reset(token)
 
 
 class HttpRequest(Protocol):

@@ -144,10 +144,14 @@ def _serve(args: argparse.Namespace) -> int:
 
         return serve_stdio(settings)
     from bitrix24_scrum_mcp.http_app import HttpSettings, serve_http
+    from bitrix24_scrum_mcp.team.settings import TeamSettings
 
-    http = HttpSettings.from_env(os.environ, host=args.host, port=args.port)
+    team = TeamSettings.from_env(os.environ, settings)
+    http = HttpSettings.from_env(
+        os.environ, host=args.host, port=args.port, per_person=team.per_person
+    )
     _start_logging(settings)
-    return serve_http(settings, http)
+    return serve_http(settings, http, team)
 
 
 def _start_logging(settings: Settings) -> None:

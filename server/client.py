@@ -40,7 +40,7 @@ from bitrix24_scrum_mcp.errors import (
     TimeoutError_,
     TransportError,
 )
-from bitrix24_scrum_mcp.oauth import TokenKeeper
+from bitrix24_scrum_mcp.oauth import TokenKeeper, TokenSource
 from bitrix24_scrum_mcp.pacing import DeadlinePassed, Pacer, PortalBudget, Slot
 
 logger = logging.getLogger(__name__)
@@ -68,13 +68,19 @@ class Bitrix24Client:
         limits: Limits | None = None,
         *,
         transport: httpx2.AsyncBaseTransport | None = None,
+        pacer: PortalBudget | None = None,
+        tokens: TokenSource | None = None,
     ) -> None:
+        """`pacer` and `tokens` are given by a team server: one pacer per portal shared by
+        everyone on it, and each person's tokens kept in the shared store."""
         self.portal = portal
         self.limits = limits or Limits()
-        self.pacer: PortalBudget = Pacer(self.limits.rate_per_s, self.limits.burst)
+        self.pacer: PortalBudget = pacer or Pacer(self.limits.rate_per_s, self.limits.burst)
         self._transport = transport
         self._http_client: httpx2.AsyncClient | None = None
-        self.tokens = TokenKeeper(portal, self._http) if isinstance(portal, OAuth) else None
+        if tokens is None and isinstance(portal, OAuth):
+            tokens = TokenKeeper(portal, self._http)
+        self.tokens = tokens
         self.requests_sent = 0
         self._acting_user: int | None = None
         self._acting_user_lock = anyio.Lock()

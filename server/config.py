@@ -186,8 +186,25 @@ class Sandbox:
         return "sandbox (embedded)" + (f", state in {self.db_path}" if self.db_path else "")
 
 
-Portal: TypeAlias = Webhook | OAuth | Sandbox
-"""Where calls go. A person's identity on a team server will be one of these, too."""
+@dataclass(frozen=True, slots=True)
+class Team:
+    """A team server (HTTP only): each caller acts as themselves, see `bitrix24_scrum_mcp.team`.
+
+    People come from `MCP_HTTP_TOKENS_FILE` (a webhook each), or sign in to the portal at
+    `origin` through a Bitrix24 OAuth application; `team.settings` reads the rest.
+    """
+
+    origin: str | None = None  # the portal people sign in to; None with a tokens file
+
+    @property
+    def display(self) -> str:
+        if self.origin is None:
+            return "each person's own webhook (MCP_HTTP_TOKENS_FILE)"
+        return f"{self.origin}/rest/ (each person signs in with OAuth)"
+
+
+Portal: TypeAlias = Webhook | OAuth | Sandbox | Team
+"""Where calls go. A person's identity on a team server is a `Webhook` or `OAuth`."""
 
 
 @validated_dataclass(frozen=True, slots=True)
@@ -282,7 +299,9 @@ class Settings:
 
     def redacted(self) -> dict[str, str]:
         """The configuration as `doctor` shows it: no secret in it."""
-        auth = {Webhook: "webhook", OAuth: "oauth", Sandbox: "sandbox"}[type(self.portal)]
+        auth = {Webhook: "webhook", OAuth: "oauth", Sandbox: "sandbox", Team: "per person"}[
+            type(self.portal)
+        ]
         shown = {
             "portal": self.portal.display,
             "auth": auth,
@@ -297,7 +316,8 @@ class Settings:
             shown["oauth_server"] = self.portal.oauth_server
         if not isinstance(self.portal, Sandbox):
             shown["trust"] = self.network.trust
-            shown["proxy"] = self.network.route(self.portal.origin).shown
+            if self.portal.origin is not None:  # a tokens file has a portal per person
+                shown["proxy"] = self.network.route(self.portal.origin).shown
             if self.network.allow_http:
                 shown["plain_http"] = "allowed (BITRIX24_ALLOW_HTTP=1)"
         return shown
@@ -340,9 +360,19 @@ def _portal(env: Env, flags: Flags, network: Network, *, sandbox: bool) -> Porta
     """The sandbox when asked for, else a webhook, else OAuth tokens; only that one is read."""
     if sandbox:
         return _sandbox(flags.sandbox_db or env.text("BITRIX24_SANDBOX_DB"))
+    if env.text("MCP_HTTP_TOKENS_FILE"):
+        if env.text("BITRIX24_WEBHOOK_URL") or env.text("BITRIX24_PORTAL_URL"):
+            raise ConfigError(
+                "MCP_HTTP_TOKENS_FILE gives each person their own webhook: unset "
+                "BITRIX24_WEBHOOK_URL and BITRIX24_PORTAL_URL, or unset MCP_HTTP_TOKENS_FILE"
+            )
+        return Team()
     if webhook := env.text("BITRIX24_WEBHOOK_URL"):
         return Webhook.parse(webhook, allow_http=network.allow_http)
     if portal_url := env.text("BITRIX24_PORTAL_URL"):
+        if env.text("MCP_PUBLIC_URL") and not env.text("BITRIX24_ACCESS_TOKEN"):
+            # A team server: people sign in through the OAuth application (team.settings)
+            return Team(_portal_origin(portal_url, allow_http=network.allow_http))
         return _oauth(env, portal_url, allow_http=network.allow_http)
     raise ConfigError(SETUP_HELP)
 
@@ -353,7 +383,7 @@ def _warnings(env: Env, portal: Portal) -> tuple[str, ...]:
     if isinstance(portal, Sandbox):
         return ()
     secret = "the webhook code" if isinstance(portal, Webhook) else "the access token"
-    if _in_clear(portal.origin):
+    if portal.origin is not None and _in_clear(portal.origin):
         said.append(
             f"plain http to {portal.origin} (BITRIX24_ALLOW_HTTP=1): {secret} travels in "
             "clear with every call, readable by anyone on the network path"
@@ -385,14 +415,11 @@ def _sandbox(db_path: str | None) -> Sandbox:
 def _oauth(env: Env, portal_url: str, *, allow_http: bool) -> OAuth:
     access = env.text("BITRIX24_ACCESS_TOKEN")
     if not access:
-        raise ConfigError("BITRIX24_PORTAL_URL is set but BITRIX24_ACCESS_TOKEN is not")
-    portal_shape = "https://<portal>, e.g. https://x.bitrix24.com"
-    scheme, netloc = _check_origin(
-        portal_url, "BITRIX24_PORTAL_URL", portal_shape, allow_http=allow_http
-    )
-    if urlsplit(portal_url).path not in ("", "/", "/rest", "/rest/"):
-        raise ConfigError(f"BITRIX24_PORTAL_URL must be the portal address: {portal_shape}")
-    origin = f"{scheme}://{netloc}"
+        raise ConfigError(
+            "BITRIX24_PORTAL_URL is set but BITRIX24_ACCESS_TOKEN is not (for a team server "
+            "where each person signs in, set MCP_PUBLIC_URL instead)"
+        )
+    origin = _portal_origin(portal_url, allow_http=allow_http)
     refresh = env.text("BITRIX24_REFRESH_TOKEN")
     secret = env.text("BITRIX24_CLIENT_SECRET")
     token_file = env.text("BITRIX24_TOKEN_FILE")
@@ -405,6 +432,16 @@ def _oauth(env: Env, portal_url: str, *, allow_http: bool) -> OAuth:
         oauth_server=read_oauth_server(env, origin, allow_http=allow_http),
         token_file=Path(token_file).expanduser() if token_file else None,
     )
+
+
+def _portal_origin(portal_url: str, *, allow_http: bool) -> str:
+    portal_shape = "https://<portal>, e.g. https://x.bitrix24.com"
+    scheme, netloc = _check_origin(
+        portal_url, "BITRIX24_PORTAL_URL", portal_shape, allow_http=allow_http
+    )
+    if urlsplit(portal_url).path not in ("", "/", "/rest", "/rest/"):
+        raise ConfigError(f"BITRIX24_PORTAL_URL must be the portal address: {portal_shape}")
+    return f"{scheme}://{netloc}"
 
 
 def read_oauth_server(env: Env, portal_origin: str, *, allow_http: bool = False) -> str:

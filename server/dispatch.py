@@ -20,6 +20,7 @@ from jsonschema.protocols import Validator
 from mcp.types import CallToolResult, ContentBlock, TextContent
 
 from bitrix24_scrum_mcp.client import Bitrix24Client
+from bitrix24_scrum_mcp.config import Limits
 from bitrix24_scrum_mcp.errors import (
     BadResponseError,
     Bitrix24Error,
@@ -50,7 +51,8 @@ def _compact(data: Any) -> str:
 
 
 class Dispatcher:
-    def __init__(self, client: Bitrix24Client, specs: Mapping[str, ToolSpec]) -> None:
+    def __init__(self, client: Bitrix24Client | None, specs: Mapping[str, ToolSpec]) -> None:
+        """`client` is None on a team server, which passes each caller's client to `call`."""
         self.client = client
         self.specs = dict(specs)
         # The success branch only: a mismatch then names the offending field, where the
@@ -60,9 +62,15 @@ class Dispatcher:
         }
 
     async def call(
-        self, name: str, arguments: dict[str, Any] | None, progress: Progress = no_progress
+        self,
+        name: str,
+        arguments: dict[str, Any] | None,
+        progress: Progress = no_progress,
+        *,
+        client: Bitrix24Client | None = None,
     ) -> CallToolResult:
-        """Run one tool call; every failure comes back as an `isError` result.
+        """Run one tool call, through `client` or the dispatcher's own; every failure comes
+        back as an `isError` result.
 
         Raises:
             UnknownToolError: no offered tool has this name (a protocol error, not a result).
@@ -70,9 +78,11 @@ class Dispatcher:
         spec = self.specs.get(name)
         if spec is None:
             raise UnknownToolError(f"unknown tool '{name}'")
+        client = client or self.client
+        assert client is not None, "a Dispatcher without a client needs one per call"
         try:
             args = validate(spec.input, arguments, method=spec.method)
-            structured = await spec.run(RunContext(self.client, spec, self.specs, progress), args)
+            structured = await spec.run(RunContext(client, spec, self.specs, progress), args)
         except Bitrix24Error as exc:
             return self._error(spec, exc)
         except Exception:  # a bug of ours must not take the session down or leak details
@@ -81,14 +91,16 @@ class Dispatcher:
                 spec, Bitrix24Error("internal error in the MCP server", method=spec.method)
             )
         if not _bulky(structured):
-            return self._finish(spec, structured, args)
+            return self._finish(spec, structured, args, client.limits)
         # Checking 500 items against the schema takes ~70 ms: the event loop must not wait.
-        return await anyio.to_thread.run_sync(self._finish, spec, structured, args)
+        return await anyio.to_thread.run_sync(self._finish, spec, structured, args, client.limits)
 
-    def _finish(self, spec: ToolSpec, structured: dict[str, Any], args: Any) -> CallToolResult:
+    def _finish(
+        self, spec: ToolSpec, structured: dict[str, Any], args: Any, limits: Limits
+    ) -> CallToolResult:
         """Bound, scrub and check a runner's result, and make it the tool result."""
         try:
-            structured, note = bound(spec, structured, args, self.client.limits)
+            structured, note = bound(spec, structured, args, limits)
         except Bitrix24Error as exc:
             return self._error(spec, exc)
         text = _compact(structured)
@@ -118,6 +130,13 @@ class Dispatcher:
         result = self._error(spec, error)
         result.content.append(TextContent(type="text", text=text))
         return result
+
+    def failure(self, name: str, exc: Bitrix24Error) -> CallToolResult:
+        """The result of a call that failed before it reached the portal (a team server's)."""
+        spec = self.specs.get(name)
+        if spec is None:
+            raise UnknownToolError(f"unknown tool '{name}'")
+        return self._error(spec, exc)
 
     def _error(self, spec: ToolSpec, exc: Bitrix24Error) -> CallToolResult:
         if not exc.method:

@@ -25,7 +25,7 @@ import anyio
 from bitrix24_scrum_mcp import doctor_network
 from bitrix24_scrum_mcp.certificates import CertificateError
 from bitrix24_scrum_mcp.client import Bitrix24Client
-from bitrix24_scrum_mcp.config import Flags, OAuth, Sandbox, Settings
+from bitrix24_scrum_mcp.config import Flags, OAuth, Sandbox, Settings, Team
 from bitrix24_scrum_mcp.doctor_report import Check, Report
 from bitrix24_scrum_mcp.env import ConfigError
 from bitrix24_scrum_mcp.envelope import RestResult
@@ -63,7 +63,7 @@ def _config(settings: Settings, environ: Mapping[str, str]) -> dict[str, str]:
 def _where(settings: Settings) -> str:
     if isinstance(settings.portal, Sandbox):
         return "the embedded sandbox"
-    return settings.portal.origin
+    return settings.portal.origin or "each person's portal"
 
 
 def _explain(exc: Bitrix24Error, settings: Settings) -> tuple[str, str]:
@@ -158,6 +158,11 @@ async def diagnose(settings: Settings, environ: Mapping[str, str]) -> Report:
     report.add("toolsets", "ok", f"{len(specs)} tools offered")
     for warning in settings.warnings:
         report.add("settings", "warn", warning)
+    if isinstance(settings.portal, Team):  # no one identity: the people, state and audit
+        from bitrix24_scrum_mcp.team.doctor import check_team
+
+        await check_team(report, settings, environ)
+        return report
     # One attempt per check: doctor reports problems, it does not wait them out.
     quick = replace(settings.limits, max_retries=0)
     async with open_client(settings.portal, quick, settings.network) as client:

@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import AsyncGenerator, Mapping
 from contextlib import aclosing, asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urlsplit
 
 from mcp.server.transport_security import TransportSecuritySettings
@@ -32,6 +32,9 @@ from bitrix24_scrum_mcp.env import ConfigError, Env, shown
 from bitrix24_scrum_mcp.http_guard import HEALTH_PATH, Guard
 from bitrix24_scrum_mcp.http_server import LimitedServer, limited_server
 from bitrix24_scrum_mcp.portal import build_client
+
+if TYPE_CHECKING:
+    from bitrix24_scrum_mcp.team.settings import TeamSettings
 
 MCP_PATH = "/mcp"
 MIN_TOKEN_LENGTH = 16
@@ -63,6 +66,7 @@ class HttpSettings:
     token: Secret | None = None
     allowed_origins: tuple[str, ...] = LOOPBACK_ORIGINS
     allowed_hosts: tuple[str, ...] = LOOPBACK_NAMES
+    per_person: bool = False  # a team server: each person has a token of their own
     header_timeout_s: float = DEFAULT_HEADER_TIMEOUT_S
     keepalive_timeout_s: int = DEFAULT_KEEPALIVE_TIMEOUT_S
     max_connections: int = field(default_factory=lambda: default_max_connections())
@@ -70,6 +74,13 @@ class HttpSettings:
     def __post_init__(self) -> None:
         if not 1 <= self.port <= 65535:
             raise ConfigError(f"--port must be between 1 and 65535 (got {self.port})")
+        if self.per_person:
+            if self.token is not None:
+                raise ConfigError(
+                    "MCP_HTTP_TOKEN would let anyone holding it act as nobody in particular on "
+                    "a team server, where each person has their own token: unset it"
+                )
+            return
         if is_loopback(self.host):
             return
         if self.token is None:
@@ -91,10 +102,12 @@ class HttpSettings:
             )
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str], *, host: str, port: int) -> HttpSettings:
+    def from_env(
+        cls, environ: Mapping[str, str], *, host: str, port: int, per_person: bool = False
+    ) -> HttpSettings:
         """`MCP_HTTP_TOKEN`, `MCP_ALLOWED_ORIGINS`, `MCP_ALLOWED_HOSTS` and the server limits
         `MCP_HTTP_HEADER_TIMEOUT`, `MCP_HTTP_KEEPALIVE_TIMEOUT`, `MCP_HTTP_MAX_CONNECTIONS`;
-        host and port are flags."""
+        host and port are flags; `per_person` for a team server."""
         env = Env(environ)
         token = env.text("MCP_HTTP_TOKEN")
         return cls(
@@ -103,6 +116,7 @@ class HttpSettings:
             token=Secret(token) if token else None,
             allowed_origins=LOOPBACK_ORIGINS + _origins(env, "MCP_ALLOWED_ORIGINS"),
             allowed_hosts=LOOPBACK_NAMES + _hosts(env, "MCP_ALLOWED_HOSTS"),
+            per_person=per_person,
             header_timeout_s=env.parse("MCP_HTTP_HEADER_TIMEOUT", _SECONDS, "seconds, > 0")
             or DEFAULT_HEADER_TIMEOUT_S,
             keepalive_timeout_s=env.parse(
@@ -177,8 +191,24 @@ def _hosts(env: Env, name: str) -> tuple[str, ...]:
     return tuple(items)
 
 
-def build_http_app(settings: Settings, http: HttpSettings) -> ASGIApp:
-    """The ASGI app: the MCP endpoint behind the Guard; its lifespan owns the REST client."""
+def build_http_app(
+    settings: Settings, http: HttpSettings, team: TeamSettings | None = None
+) -> ASGIApp:
+    """The ASGI app: the MCP endpoint behind the Guard; its lifespan owns the REST client.
+
+    A team server (per-person identity, shared state or an audit log) is `team.app`'s.
+    """
+    if team is not None and team.needs_team_app:
+        from bitrix24_scrum_mcp.team.app import build_team_app
+
+        return build_team_app(
+            settings,
+            team,
+            host=http.host,
+            token=http.token,
+            allowed_origins=http.allowed_origins,
+            allowed_hosts=http.allowed_hosts,
+        )
     client = build_client(settings.portal, settings.limits, settings.network)
     server = create_server(client, settings.tools())
     mcp_app = server.streamable_http_app(
@@ -207,15 +237,18 @@ def build_http_app(settings: Settings, http: HttpSettings) -> ASGIApp:
     )
 
 
-def serve_http(settings: Settings, http: HttpSettings) -> int:
+def serve_http(settings: Settings, http: HttpSettings, team: TeamSettings | None = None) -> int:
     """Serve until interrupted; uvicorn logs through our (redacting) stderr handler."""
-    app = build_http_app(settings, http)
+    app = build_http_app(settings, http, team)
     shown_host = f"[{http.host}]" if ":" in http.host else http.host
+    if team is not None and team.per_person:
+        access = team.describe()
+    else:
+        access = "bearer token required" if http.token else "no token: loopback only"
     # stderr, not a logger: the address must show even at the default WARNING level.
     print(
         f"bitrix24-scrum-mcp: serving MCP on http://{shown_host}:{http.port}{MCP_PATH} "
-        f"({'bearer token required' if http.token else 'no token: loopback only'}; "
-        f"health check {HEALTH_PATH})",
+        f"({access}; health check {HEALTH_PATH})",
         file=sys.stderr,
         flush=True,
     )

@@ -83,12 +83,15 @@ class Guard:
         *,
         token: Secret | None,
         allowed_origins: Sequence[str],
-        allowed_hosts: Sequence[str] = (),
+        allowed_hosts: Sequence[str] | None = (),
     ) -> None:
+        """`allowed_hosts=None`: the app behind authenticates every request itself (a team
+        server), so no Host check is needed to keep rebound DNS names out."""
         self.app = app
         self.token = token.reveal().encode() if token else None
         self.allowed_origins = tuple(allowed_origins)
-        self.allowed_hosts = tuple(h.lower() for h in allowed_hosts)
+        hosts = allowed_hosts
+        self.allowed_hosts = tuple(h.lower() for h in hosts) if hosts is not None else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":  # start-up and shutdown, not a request
@@ -108,7 +111,8 @@ class Guard:
             await _respond(send, 403, _error("forbidden", "Origin not allowed"))
             return
         if self.token is None:
-            if not host_allowed(headers.get("host", ""), self.allowed_hosts):
+            hosts = self.allowed_hosts
+            if hosts is not None and not host_allowed(headers.get("host", ""), hosts):
                 await _respond(send, 421, _error("misdirected_request", "Host not allowed"))
                 return
         elif not self._authorized(self.token, headers.get("authorization", "")):

@@ -20,7 +20,7 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import anyio
 import httpx2
@@ -30,6 +30,19 @@ from bitrix24_scrum_mcp.config import DEFAULT_OAUTH_SERVER, OAuth, Secret
 from bitrix24_scrum_mcp.errors import AuthError, Bitrix24Error
 
 logger = logging.getLogger(__name__)
+
+
+class TokenSource(Protocol):
+    """What the REST client needs of an OAuth identity: `TokenKeeper` for the configured
+    tokens, `team.person_tokens.PersonTokens` for a person signed in to a team server."""
+
+    @property
+    def current(self) -> Secret: ...
+
+    @property
+    def can_refresh(self) -> bool: ...
+
+    async def refresh(self, cause: AuthError, used: Secret | None = None) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,20 +17,43 @@ from contextlib import asynccontextmanager
 import httpx2
 
 from bitrix24_scrum_mcp.client import Bitrix24Client
-from bitrix24_scrum_mcp.config import Limits, Portal, Sandbox, Secret, Webhook
+from bitrix24_scrum_mcp.config import Limits, Portal, Sandbox, Secret, Team, Webhook
 from bitrix24_scrum_mcp.connections import PortalTransport
+from bitrix24_scrum_mcp.env import ConfigError
 from bitrix24_scrum_mcp.network import Network
+from bitrix24_scrum_mcp.oauth import TokenSource
+from bitrix24_scrum_mcp.pacing import PortalBudget
 
 SANDBOX_ORIGIN = "http://127.0.0.1"
 
 
-def build_client(portal: Portal, limits: Limits, network: Network | None = None) -> Bitrix24Client:
+def build_client(
+    portal: Portal,
+    limits: Limits,
+    network: Network | None = None,
+    *,
+    pacer: PortalBudget | None = None,
+    tokens: TokenSource | None = None,
+) -> Bitrix24Client:
     """A client for `portal` (pass `Settings.network`); it opens no connection until its first
-    call. Without `network`: the system's certificates, no proxy, https only."""
+    call. Without `network`: the system's certificates, no proxy, https only.
+
+    A team server passes the pacer of the person's portal and, for a signed-in person,
+    their tokens (see `Bitrix24Client`).
+
+    Raises:
+        ConfigError: `Team`, which is not one identity: a team server builds a client per
+            person, and only over HTTP.
+    """
+    if isinstance(portal, Team):
+        raise ConfigError(
+            "MCP_HTTP_TOKENS_FILE or MCP_PUBLIC_URL makes a team server, where each person "
+            "acts as themselves: run it with `serve --transport http`"
+        )
     if isinstance(portal, Sandbox):
         return _sandbox_client(portal, limits)
     transport = PortalTransport(network or Network())
-    return Bitrix24Client(portal, limits, transport=transport)
+    return Bitrix24Client(portal, limits, transport=transport, pacer=pacer, tokens=tokens)
 
 
 @asynccontextmanager

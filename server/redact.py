@@ -26,6 +26,12 @@ class Redactor:
         with self._lock:
             self._secrets.update({secret, quote(secret, safe="")})
 
+    def discard(self, secret: str) -> None:
+        """Stop masking a secret that is no longer used (a replaced access token), so a
+        long-running team server does not scrub with every token it ever held."""
+        with self._lock:
+            self._secrets.difference_update({secret, quote(secret, safe="")})
+
     def _ordered(self) -> list[str]:
         with self._lock:
             return sorted(self._secrets, key=len, reverse=True)
