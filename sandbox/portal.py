@@ -101,7 +101,10 @@ class Portal:
         self._lock = threading.Lock()
         self.oauth_access_ttl_s = ACCESS_TTL_S
         with self.store.transaction():
-            (seed_demo if seed else seed_minimal)(self.store)
+            if seed:
+                seed_demo(self.store, self.wall_clock())
+            else:
+                seed_minimal(self.store)
         self.add_webhook(DEMO_USER_ID, DEMO_WEBHOOK_CODE, DEMO_SCOPES)
         for user_id, code in DEMO_PERSON_WEBHOOK_CODES.items() if seed else ():
             self.add_webhook(user_id, code, DEMO_SCOPES)

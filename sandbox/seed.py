@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bitrix24_scrum_mcp.sandbox.seed_history import TASKS as HISTORY_TASKS
+from bitrix24_scrum_mcp.sandbox.seed_history import seed_history
 from bitrix24_scrum_mcp.sandbox.store import Store
 
 BASE_TIME = 1725256800  # 2024-09-02T09:00:00+03:00, a Monday
@@ -102,8 +104,10 @@ TASKS = (
 )
 
 
-def seed_demo(store: Store) -> None:
-    """Fill an empty store with the demo portal (idempotent: a seeded store is left alone)."""
+def seed_demo(store: Store, now: float) -> None:
+    """Fill an empty store with the demo portal (idempotent: a seeded store is left alone).
+
+    `now` anchors group 12's sprint history (seed_history.py); the rest is fixed."""
     if store.get_meta("seeded") is not None:
         return
     for user_id, name, last, email, position, admin in USERS:
@@ -170,6 +174,7 @@ def seed_demo(store: Store) -> None:
             },
         )
     _tasks(store)
+    seed_history(store, now)
     store.set_meta("seeded", "demo")
 
 
@@ -247,3 +252,8 @@ def _entity_for(task_id: int, group_id: int) -> int | None:
     if task_id in DEMO_SPRINT_TASK_IDS:
         return DEMO_SPRINT_ID
     return {11: DEMO_BACKLOG_ID, 12: DEMO_SECOND_BACKLOG_ID}.get(group_id)
+
+
+def seeded_tasks() -> tuple[int, ...]:
+    """Every task id the demo portal starts with (the fixed ones and group 12's history)."""
+    return (*(task[0] for task in TASKS), *(task.id for task in HISTORY_TASKS))

@@ -352,11 +352,15 @@ def _visible_task(call: Call, task_id: int) -> Row | None:
     return call.store.one(f"SELECT * FROM tasks WHERE id = ? AND {where}", [task_id, *args])
 
 
+# docs (tasks.task.list/get examples): these come back whatever `select` says.
+_ALWAYS = ("id", "descriptionInBbcode", "favorite", "group", "creator", "responsible", "action")
+
+
 def _pick(view: dict[str, Any], select: Any) -> dict[str, Any]:
     names = [to_str(v).strip().upper() for _, v in as_items(select)]
     if not names or "*" in names:
         return view
-    wanted = {"id", *(_camel(name) for name in names)}
+    wanted = {*_ALWAYS, *(_camel(name) for name in names)}
     if "REAL_STATUS" in names:
         wanted.add("status")
     return {key: value for key, value in view.items() if key in wanted}

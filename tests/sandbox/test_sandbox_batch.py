@@ -10,7 +10,12 @@ import pytest
 from sbx_support import HOOK, call, result
 
 from bitrix24_scrum_mcp.sandbox import Portal
-from bitrix24_scrum_mcp.sandbox.seed import DEMO_BACKLOG_ID, DEMO_SCRUM_GROUP_ID, DEMO_SPRINT_ID
+from bitrix24_scrum_mcp.sandbox.seed import (
+    DEMO_BACKLOG_ID,
+    DEMO_SCRUM_GROUP_ID,
+    DEMO_SPRINT_ID,
+    seeded_tasks,
+)
 
 pytestmark = pytest.mark.anyio
 BATCH_KEYS = {"result", "result_error", "result_total", "result_next", "result_time"}
@@ -193,7 +198,7 @@ async def test_error_and_total_references_reach_the_other_maps(client: httpx2.As
             }
         },
     )
-    assert body["result"]["epic"]["name"] == "Sprint not found / 20"
+    assert body["result"]["epic"]["name"] == f"Sprint not found / {len(seeded_tasks())}"
 
 
 async def test_sub_calls_are_split_like_parse_url(client: httpx2.AsyncClient) -> None:
