@@ -12,6 +12,7 @@
     ├── ResultTooLargeError            a read's result would flood the model's context
     ├── BadResponseError               an answer that is not a Bitrix24 envelope
     ├── PortalRefusedError             a success answer whose value means "failed"
+    ├── InvalidStateError              the portal's data rules the call out (a workbench tool)
     └── RemoteError                    the portal's own {error, error_description}
         ├── RateLimitedError             QUERY_LIMIT_EXCEEDED, OPERATION_TIME_LIMIT
         └── AuthError                    NO_AUTH_FOUND, expired_token, insufficient_scope...
@@ -246,6 +247,13 @@ class PortalRefusedError(Bitrix24Error):
     @property
     def maybe_applied(self) -> bool:
         return self.may_have_applied
+
+
+class InvalidStateError(Bitrix24Error):
+    """What the portal holds rules the call out, found by our reads before any write: a
+    task to move that is in the backlog, a group with no active sprint. Nothing was sent."""
+
+    code = "INVALID_STATE"
 
 
 class RemoteError(Bitrix24Error):

@@ -11,6 +11,7 @@ import anyio
 import pytest
 from mcp import Client, StdioServerParameters
 
+from bitrix24_scrum_mcp.tools import select
 from tests.standin import StandIn, ok
 
 pytestmark = pytest.mark.anyio
@@ -35,7 +36,7 @@ async def test_server_over_stdio_lists_and_calls_tools(standin: StandIn) -> None
             tools = (await session.list_tools()).tools
             result = await session.call_tool("backlog_get", {"id": 7})
             bad = await session.call_tool("backlog_get", {"id": 0})
-    assert len(tools) == 36
+    assert {t.name for t in tools} == {spec.name for spec in select()}
     assert result.structured_content == {"id": 3, "groupId": 7, "createdBy": 1, "modifiedBy": 1}
     assert bad.is_error and bad.structured_content["error"] == "INVALID_ARGUMENTS"  # type: ignore[index]
     assert [r.body for r in standin.requests] == [{"id": 7}]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 GROUP, BACKLOG, SPRINT, EPIC, TASK = 11, 21, 23, 31, 104
+TEAM, ACTIVE_SPRINT, DONE_SPRINT = 12, 26, 25  # group 12 has a sprint history
 DATES = {"dateStart": "2024-10-01T09:00:00+03:00", "dateEnd": "2024-10-15T09:00:00+03:00"}
 START = ("sprint_start", {"id": SPRINT})
 NEW_TASK = ("tasks_task_add", {"fields": {"TITLE": "Spare", "RESPONSIBLE_ID": 2, "GROUP_ID": 12}})
@@ -18,6 +19,12 @@ NEW_TASK = ("tasks_task_add", {"fields": {"TITLE": "Spare", "RESPONSIBLE_ID": 2,
 # tool -> steps; the last step is the call under test, the others set the portal up.
 Step = tuple[str, dict[str, Any]]
 CASES: dict[str, list[Step]] = {
+    "scrum_overview": [("scrum_overview", {"groupId": TEAM})],
+    "backlog_items": [("backlog_items", {"groupId": TEAM, "limit": 5})],
+    "sprint_board": [("sprint_board", {"groupId": TEAM})],
+    "board_move": [("board_move", {"taskId": 131, "stage": "in progress"})],
+    "sprint_plan": [("sprint_plan", {"groupId": TEAM, "capacity": 13, "sprint": {"name": "Mobile Sprint 4", **DATES}, "apply": True})],
+    "sprint_report": [("sprint_report", {"sprintId": DONE_SPRINT})],
     "backlog_add": [("backlog_add", {"fields": {"groupId": 13, "createdBy": 1}})],
     "backlog_update": [("backlog_update", {"id": BACKLOG, "fields": {"modifiedBy": 3}})],
     "backlog_get": [("backlog_get", {"id": GROUP})],
@@ -65,6 +72,12 @@ CASES: dict[str, list[Step]] = {
 # tool -> arguments the sandbox refuses, as a portal would (not found, duplicate, ...)
 MISSING = 99_999
 REFUSED: dict[str, dict[str, Any]] = {
+    "scrum_overview": {"groupId": MISSING},
+    "backlog_items": {"groupId": MISSING},
+    "sprint_board": {"sprintId": MISSING},
+    "board_move": {"taskId": MISSING, "stage": "Done"},
+    "sprint_plan": {"groupId": MISSING, "capacity": 5, "sprint": {"name": "S", **DATES}},
+    "sprint_report": {"sprintId": MISSING},
     "backlog_add": {"fields": {"groupId": GROUP, "createdBy": 1}},
     "backlog_update": {"id": MISSING, "fields": {"modifiedBy": 3}},
     "backlog_get": {"id": MISSING},
@@ -91,6 +104,7 @@ REFUSED: dict[str, dict[str, Any]] = {
 }
 # tool -> arguments with an empty or bare answer: `[]` for a task not found, empty lists
 EMPTY: dict[str, dict[str, Any]] = {
+    "backlog_items": {"groupId": TEAM, "start": 400},
     "tasks_task_get": {"taskId": MISSING},
     "sprint_list": {"filter": {"GROUP_ID": MISSING}},
     "epic_list": {"filter": {"GROUP_ID": MISSING}, "limit": 500},

@@ -9,10 +9,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bitrix24_scrum_mcp.tools import backlog, bulk, epic, groups, kanban, sprint, task, tasks, users
+from bitrix24_scrum_mcp.tools import (
+    backlog,
+    bulk,
+    epic,
+    groups,
+    kanban,
+    sprint,
+    task,
+    tasks,
+    users,
+    workbench,
+)
 from bitrix24_scrum_mcp.tools.spec import ToolSpec, tool_name
 
 TOOLSETS: dict[str, str] = {
+    "workflow": "Job-level tools: team overview, backlog, sprint board, move a card, plan, report",
     "backlog": "Scrum backlogs (tasks.api.scrum.backlog.*)",
     "sprint": "Sprints: plan, start, complete (tasks.api.scrum.sprint.*)",
     "epic": "Epics (tasks.api.scrum.epic.*)",
@@ -25,6 +37,7 @@ TOOLSETS: dict[str, str] = {
 }
 
 ALL_TOOLS: tuple[ToolSpec, ...] = (
+    *workbench.TOOLS,
     *backlog.TOOLS,
     *sprint.TOOLS,
     *epic.TOOLS,

@@ -143,7 +143,9 @@ async def test_epic_list_filter_prefixes_and_order(client: httpx2.AsyncClient) -
 async def test_sprint_list_filters_on_dates_and_status(client: httpx2.AsyncClient) -> None:
     await result(client, S + "sprint.add", {"fields": NEXT_SPRINT})
     later = await result(
-        client, S + "sprint.list", {"filter": {"GROUP_ID": 11, ">=DATE_END": "2024-10-01T00:00:00+03:00"}}
+        client,
+        S + "sprint.list",
+        {"filter": {"GROUP_ID": 11, ">=DATE_END": "2024-10-01T00:00:00+03:00"}},
     )
     assert [s["name"] for s in later] == ["Sprint 2"]
     planned = await result(
