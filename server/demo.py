@@ -1,21 +1,24 @@
-"""`bitrix24-scrum-mcp demo`: a sprint-planning round, as an agent would run it.
+"""`bitrix24-scrum-mcp demo`: a Scrum team's week, as a person would ask an assistant for it.
 
 A real MCP client starts `bitrix24-scrum-mcp serve --sandbox` as a subprocess and talks
-to it over stdio, exactly as Claude Code or Cursor would, and prints what it does: read the
-backlog, create a sprint, fill it by story points with one bulk call, start it, work the
-Kanban, complete it, and show where every task ended up.
+to it over stdio, exactly as Claude Code or Cursor would, and prints what it does. It uses
+the workbench tools where a person would ("what is going on in the mobile team?", "move
+this to in progress", "how did the sprint go?", "plan the next one") and the one-to-one
+tools for the single steps around them (find the team, start the sprint).
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime, timedelta
 from typing import Any
 
 import anyio
 from mcp import Client, StdioServerParameters
+from mcp.types import TextContent
 
-CAPACITY = 21  # story points the team takes into the demo sprint
+TEAM = "Mobile App 2.0"  # the seeded team in the middle of its third sprint
 
 
 class Failed(Exception):
@@ -37,7 +40,7 @@ class Transcript:
         print(f"\n> {tool} {shown}")
         result = await self.session.call_tool(tool, arguments)
         if result.is_error:
-            text = result.content[0].text if result.content else "error"  # type: ignore[union-attr]
+            text = " ".join(c.text for c in result.content if isinstance(c, TextContent))
             print(f"  ! {text}")
             raise Failed(text)
         return result.structured_content or {}
@@ -47,126 +50,83 @@ class Transcript:
         print(f"  {line}")
 
 
-def _points(value: Any) -> int:
-    try:
-        return int(str(value))
-    except ValueError:
-        return 0
+def _columns(t: Transcript, board: dict[str, Any]) -> None:
+    for column in board["columns"]:
+        cards = ", ".join(f"#{c['id']} {c['title'][:28]}" for c in column["tasks"]) or "-"
+        t.say(f"{column['name']:<12} {column['totals']['points']:>3} pts  {cards}")
 
 
-async def _plan(t: Transcript) -> None:
-    me = await t.call("user_current", {})
-    t.say(f"acting as {me.get('NAME')} {me.get('LAST_NAME')} (user {me.get('ID')})")
+async def _week(t: Transcript) -> None:
+    groups = await t.call("workgroup_list", {"select": ["ID", "NAME", "TYPE"]})
+    team = next(g for g in groups["items"] if g["name"] == TEAM)
+    group_id = int(team["id"])
+    t.say(f"'{TEAM}' is group {group_id}")
 
-    groups = await t.call("workgroup_list", {"select": ["ID", "NAME", "TYPE", "SCRUM_MASTER_ID"]})
-    scrums = [g for g in groups["items"] if g.get("type") == "scrum"]
-    for g in groups["items"]:
-        t.say(f"group {g['id']}: {g['name']} ({g['type']})")
-    scrum = scrums[0]
-    group_id = int(scrum["id"])
-    t.say(f"planning the next sprint of '{scrum['name']}'")
+    overview = await t.call("scrum_overview", {"groupId": group_id})
+    backlog = overview["backlog"]["totals"]
+    t.say(f"backlog: {backlog['tasks']} items, {backlog['points']} points")
+    active = overview["activeSprint"]
+    sprint = active["sprint"]
+    t.say(f"running: {sprint['name']} ({sprint['daysLeft']} days left), goal: {sprint['goal']}")
+    _columns(t, active)
+    if active["totals"]["unestimated"]:
+        t.say(f"not estimated: {active['totals']['unestimated']}")
 
-    backlog = await t.call("backlog_get", {"id": group_id})
-    backlog_id = backlog["id"]
-    t.say(f"its backlog is {backlog_id}")
+    waiting = active["columns"][0]["tasks"][-1]
+    moved = await t.call("board_move", {"taskId": waiting["id"], "stage": "in progress"})
+    t.say(f"#{moved['taskId']} moved from {moved['previous']['name']} to {moved['column']['name']}")
 
-    listed = await t.call(
-        "tasks_task_list",
-        {"filter": {"GROUP_ID": group_id}, "select": ["ID", "TITLE"], "order": {"ID": "asc"}},
-    )
-    titles = {int(task["id"]): task["title"] for task in listed["items"]}
-    t.say(f"{len(titles)} tasks in the Scrum")
+    report = await t.call("sprint_report", {"sprintId": sprint["id"]})
+    today = next(d for d in reversed(report["burndown"]) if "remaining" in d)
+    t.say(f"burndown {today['date']}: {today['remaining']} points left, ideal {today['ideal']}")
+    velocity = report.get("averageVelocity") or 0
+    t.say(f"velocity over {len(report['velocity'])} sprints: {velocity} points")
 
-    details = await t.call(
-        "scrum_batch",
-        {"calls": [{"tool": "task_get", "arguments": {"id": i}} for i in titles]},
-    )
-    t.say(f"read their Scrum attributes in {details['requests']} HTTP request(s)")
-    in_backlog = sorted(
-        (r["result"]["sort"], r["result"]["storyPoints"], task_id)
-        for r, task_id in zip(details["results"], titles, strict=True)
-        if r["ok"] and r["result"]["entityId"] == backlog_id
-    )
-    chosen: list[int] = []
-    points = 0
-    for _sort, story_points, task_id in in_backlog:
-        if points + _points(story_points) <= CAPACITY:
-            chosen.append(task_id)
-            points += _points(story_points)
-    for task_id in chosen:
-        t.say(f"take #{task_id} {titles[task_id]}")
-    t.say(f"{len(chosen)} tasks, {points} of {CAPACITY} story points")
+    done = await t.call("sprint_complete", {"id": group_id})
+    t.say(f"{done['name']} is {done['status']}")
+    closed = await t.call("sprint_report", {"sprintId": sprint["id"]})
+    t.say(f"completed {closed['completed']['points']} of {closed['committed']['points']} points")
+    for task in closed["carriedOver"]:
+        t.say(f"carried over: #{task['id']} {task['title']}")
 
-    sprint = await t.call(
-        "sprint_add",
-        {
-            "fields": {
-                "groupId": group_id,
-                "name": "Sprint 2 (demo)",
-                "status": "planned",
-                "dateStart": "2024-09-23T09:00:00+03:00",
-                "dateEnd": "2024-10-07T09:00:00+03:00",
-            }
+    start = datetime.now().astimezone().replace(hour=9, minute=0, second=0, microsecond=0)
+    plan_args = {
+        "groupId": group_id,
+        "capacity": velocity or 13,
+        "sprint": {
+            "name": "Mobile Sprint 4",
+            "dateStart": (start + timedelta(days=1)).isoformat(),
+            "dateEnd": (start + timedelta(days=15)).isoformat(),
         },
-    )
-    sprint_id = sprint["id"]
-    t.say(f"created sprint {sprint_id} '{sprint['name']}', status {sprint['status']}")
+    }
+    plan = await t.call("sprint_plan", plan_args)
+    t.say(f"dry run: {len(plan['tasks'])} tasks, {plan['points']} of {plan['capacity']} points")
+    for skipped in plan["skipped"][:3]:
+        t.say(f"skipped #{skipped['id']} ({skipped['reason']}): {skipped['title']}")
+    if len(plan["skipped"]) > 3:
+        t.say(f"... and {len(plan['skipped']) - 3} more skipped")
+    applied = await t.call("sprint_plan", {**plan_args, "apply": True})
+    moved_in = sum(1 for m in applied["moves"] if m["ok"])
+    t.say(f"created sprint {applied['sprint']['id']}, moved {moved_in} tasks into it")
 
-    moved = await t.call(
-        "scrum_batch",
-        {
-            "calls": [
-                {"tool": "task_update", "arguments": {"id": i, "fields": {"entityId": sprint_id}}}
-                for i in chosen
-            ]
-        },
-    )
-    t.say(f"moved {moved['succeeded']} tasks into it, {moved['failed']} failed")
-
-    active = await t.call("sprint_list", {"filter": {"GROUP_ID": group_id, "STATUS": "active"}})
-    if not active["items"]:
-        t.say("no sprint is running, so this one can start")
-    for old in active["items"]:
-        done = await t.call("sprint_complete", {"id": group_id})
-        t.say(f"completed the running sprint {old['id']} first: {done['status']}")
-
-    started = await t.call("sprint_start", {"id": sprint_id})
-    t.say(f"sprint {sprint_id} is {started['status']}")
-
-    stages = await t.call("kanban_get_stages", {"sprintId": sprint_id})
-    by_type = {stage["type"]: stage for stage in stages["items"]}
-    t.say("board: " + " | ".join(f"{s['name']} ({s['id']})" for s in stages["items"]))
-    if chosen and "WORK" in by_type:
-        await t.call(
-            "kanban_add_task",
-            {"sprintId": sprint_id, "taskId": chosen[0], "stageId": int(by_type["WORK"]["id"])},
-        )
-        t.say(f"#{chosen[0]} is in progress")
-
-    completed = await t.call("sprint_complete", {"id": group_id})
-    t.say(f"sprint {completed['id']} is {completed['status']}")
-
-    after = await t.call(
-        "scrum_batch", {"calls": [{"tool": "task_get", "arguments": {"id": i}} for i in chosen]}
-    )
-    for r, task_id in zip(after["results"], chosen, strict=True):
-        where = r["result"]["entityId"]
-        place = "backlog" if where == backlog_id else f"sprint {where}"
-        t.say(f"#{task_id} now in the {place}")
+    started = await t.call("sprint_start", {"id": applied["sprint"]["id"]})
+    t.say(f"{started['name']} is {started['status']}")
+    board = await t.call("sprint_board", {"groupId": group_id})
+    _columns(t, board)
 
 
 async def _main() -> int:
     params = StdioServerParameters(
         command=sys.executable, args=["-m", "bitrix24_scrum_mcp", "serve", "--sandbox"]
     )
-    print("bitrix24-scrum-mcp demo: sprint planning on the sandbox portal")
+    print("bitrix24-scrum-mcp demo: a Scrum team's week on the sandbox portal")
     print("(an MCP client driving `bitrix24-scrum-mcp serve --sandbox` over stdio)")
     async with Client(params) as session:
         tools = (await session.list_tools()).tools
         print(f"\nthe server offers {len(tools)} tools")
         transcript = Transcript(session)
         try:
-            await _plan(transcript)
+            await _week(transcript)
         except Failed:
             print(f"\ndemo stopped after {transcript.calls} tool calls")
             return 1
