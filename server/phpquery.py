@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, cast
 from urllib.parse import quote
 
@@ -60,8 +61,31 @@ def reference_details(params: Mapping[str, Any], prefix: str = "") -> list[dict[
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A value our own code takes from an earlier sub-call of the same batch:
+    `Ref("sprint", "groupId")` is sent as `$result[sprint][groupId]`.
+
+    Only code builds these (from command keys and field names, never from a model's text),
+    and `references` does not flag them, since they are not strings; a text a model sent
+    that looks like a reference is still refused or sent outside `batch`.
+    """
+
+    key: str
+    path: tuple[str, ...]
+
+    def __init__(self, key: str, *path: str) -> None:
+        object.__setattr__(self, "key", key)
+        object.__setattr__(self, "path", path)
+
+    def token(self) -> str:
+        return f"$result[{self.key}]" + "".join(f"[{p}]" for p in self.path)
+
+
 def _pairs(prefix: str, value: Any, out: list[tuple[str, str]]) -> None:
-    if isinstance(value, Mapping):
+    if isinstance(value, Ref):
+        out.append((prefix, value.token()))
+    elif isinstance(value, Mapping):
         for key, item in cast(Mapping[str, Any], value).items():
             _pairs(f"{prefix}[{key}]" if prefix else str(key), item, out)
     elif isinstance(value, (list, tuple)):

@@ -94,13 +94,13 @@ class TaskListInput(ListInput):
     FILTER_FIELDS: ClassVar[tuple[str, ...] | None] = (
         "ID", "TITLE", "STATUS", "REAL_STATUS", "PRIORITY", "MARK", "GROUP_ID", "PARENT_ID",
         "CREATED_BY", "RESPONSIBLE_ID", "ACCOMPLICE", "AUDITOR", "DEADLINE", "CREATED_DATE",
-        "CHANGED_DATE", "CLOSED_DATE", "DATE_START", "TAG", "STAGE_ID", "SPRINT_ID", "BACKLOG_ID",
-        "ONLY_ROOT_TASKS",
+        "CHANGED_DATE", "CLOSED_DATE", "DATE_START", "TAG", "STAGE_ID", "STAGES_ID", "SPRINT_ID",
+        "BACKLOG_ID", "ONLY_ROOT_TASKS",
     )  # fmt: skip
     FILTER_KEYS: ClassVar[Mapping[str, Any]] = {
         "ID": int, "GROUP_ID": int, "RESPONSIBLE_ID": int, "CREATED_BY": int, "PARENT_ID": int,
-        "STAGE_ID": int, "SPRINT_ID": int, "BACKLOG_ID": int, "STATUS": int, "REAL_STATUS": int,
-        "PRIORITY": int, "TAG": str,
+        "STAGE_ID": int, "STAGES_ID": int, "SPRINT_ID": int, "BACKLOG_ID": int, "STATUS": int,
+        "REAL_STATUS": int, "PRIORITY": int, "TAG": str,
     }  # fmt: skip
     ORDER_KEYS: ClassVar[tuple[str, ...]] = ("ID", "DEADLINE", "PRIORITY", "CHANGED_DATE")
 
@@ -134,7 +134,8 @@ TOOLS = (
         title="List tasks",
         description="List tasks, e.g. a Scrum's with filter {'GROUP_ID': id}; pass select to get "
         "more than the stored fields. In filters STATUS includes overdue states (-1..-3); "
-        "REAL_STATUS is the plain status.",
+        "REAL_STATUS is the plain status. A sprint board's column is STAGES_ID (stageId "
+        "is stale after REST moves).",
         input=TaskListInput,
         result=ListResult(TaskItem, key="tasks"),
         run=forward_pages,

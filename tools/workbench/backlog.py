@@ -4,7 +4,8 @@
 The order is the Scrum items' `sortFloat` (lowest first, as the portal's backlog shows
 it), which only `task.get` reveals, so the whole backlog is read before a page is cut:
 `backlog.get` (the group's backlog id), then its tasks (`tasks.task.list` filter
-`BACKLOG_ID`, every page), then every task's Scrum item in batches of 50.
+`BACKLOG_ID`, every page; in the same request, as `$result[backlog][id]`), then every
+task's Scrum item in batches of 50: two requests up to 50 items.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from pydantic import Field
 
+from bitrix24_scrum_mcp.phpquery import Ref
 from bitrix24_scrum_mcp.tools.common import MAX_LIMIT, Id, ScrumModel
 from bitrix24_scrum_mcp.tools.runner import RunContext
 from bitrix24_scrum_mcp.tools.workbench.board import epic_list
@@ -50,14 +52,13 @@ async def read_backlog(
     r1 = first or Round()
     r1.call("backlog", BACKLOG_GET, {"id": group_id})
     epic_list(r1, "epics", group_id)
+    tasks_list(r1, "btasks", {"BACKLOG_ID": Ref("backlog", "id")})
     a1 = await reader.send(r1)
     backlog_id = backlog_id_of(a1)
+    tasks = by_id(a1.list("btasks"))
     r2 = Round()
-    tasks_list(r2, "btasks", {"BACKLOG_ID": backlog_id})
-    tasks = by_id((await reader.send(r2)).list("btasks"))
-    r3 = Round()
-    ask_items(r3, tasks)
-    items = await reader.send(r3) if r3 else Answers({}, {}, {}, {})
+    ask_items(r2, tasks)
+    items = await reader.send(r2)
     cards = in_backlog_order(tasks, items, epic_names(a1.list("epics")))
     return Backlog(backlog_id, cards), a1
 

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, cast
 
+from bitrix24_scrum_mcp.phpquery import Ref
 from bitrix24_scrum_mcp.tools.workbench.cards import (
     TASK_LIST,
     as_dict,
@@ -182,5 +183,5 @@ def _notes(
     return notes
 
 
-def epic_list(r: Round, key: str, group_id: int) -> None:
+def epic_list(r: Round, key: str, group_id: int | Ref) -> None:
     r.list(key, EPIC_LIST, {"filter": {"GROUP_ID": group_id}, "select": ["ID", "NAME"]})

@@ -9,8 +9,9 @@ portal: the move that a person's drag makes is `task.stages.movetask`
 move is checked by reading the board relation in the same request, and a task with no
 card gets one (`kanban.addTask`) before it is moved.
 
-Three requests: the task and its Scrum item; its sprint and that sprint's columns; then
-one batch that reads the card's column, moves it and reads it again.
+Two requests: the task, its Scrum item, its sprint and that sprint's columns (the sprint
+taken from the item inside the batch); then one batch that reads the card's column,
+moves it and reads it again.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Annotated, Any, cast
 from pydantic import Field, WithJsonSchema
 
 from bitrix24_scrum_mcp.errors import InvalidArgumentsError, InvalidStateError, PortalRefusedError
+from bitrix24_scrum_mcp.phpquery import Ref
 from bitrix24_scrum_mcp.tools.common import Id, Name, ScrumModel
 from bitrix24_scrum_mcp.tools.runner import RunContext
 from bitrix24_scrum_mcp.tools.workbench.board import GET_STAGES, SPRINT_GET, stages_of
@@ -89,42 +91,39 @@ async def board_move(ctx: RunContext, args: BoardMoveInput) -> dict[str, Any]:
     r1 = Round()
     r1.call("item", "tasks.api.scrum.task.get", {"id": task_id})
     r1.call("task", "tasks.task.get", {"taskId": task_id, "select": list(TASK_SELECT)})
+    r1.call("sprint", SPRINT_GET, {"id": Ref("item", "entityId")})
+    r1.call("stages", GET_STAGES, {"sprintId": Ref("item", "entityId")})
     a1 = await reader.send(r1)
     entity_id = as_int(as_dict(a1.value("item")).get("entityId"))
     title = str(as_dict(as_dict(a1.value("task")).get("task")).get("title") or "")
     if entity_id is None:
         raise InvalidStateError(f"task {task_id} is in no backlog or sprint", method=MOVE)
-
-    r2 = Round()
-    r2.call("sprint", SPRINT_GET, {"id": entity_id})
-    r2.call("stages", GET_STAGES, {"sprintId": entity_id})
-    a2 = await reader.send(r2)
-    sprint: Any = a2.value("sprint")
-    sprint = cast(dict[str, Any], sprint) if isinstance(sprint, dict) else {}
+    sprint = as_dict(a1.value("sprint"))
     _require_active(task_id, entity_id, sprint)
-    stages = stages_of(a2.value("stages"))
+    # A backlog's id is no sprint: getStages refuses it, so its error is not read first.
+    stages = stages_of(a1.value("stages"))
     target = pick_stage(stages, args.stage, entity_id)
 
-    r3 = Round()
+    r2 = Round()
     for stage in stages:
         stage_id = as_int(stage.get("id")) or 0
-        r3.list(f"was{stage_id}", TASK_LIST, _on_column(task_id, stage_id), items_key="tasks")
-    r3.call("move", MOVE, {"id": task_id, "stageId": target.id})
-    r3.list("now", TASK_LIST, _on_column(task_id, target.id), items_key="tasks")
-    a3 = await reader.send(r3, write=True)
-    a3.value("move")
-    previous = next((s for s in _refs(stages) if task_id in task_ids(a3.list(f"was{s.id}"))), None)
-    now = a3.list("now")
+        r2.list(f"was{stage_id}", TASK_LIST, _on_column(task_id, stage_id), items_key="tasks")
+    r2.call("move", MOVE, {"id": task_id, "stageId": target.id})
+    r2.list("now", TASK_LIST, _on_column(task_id, target.id), items_key="tasks")
+    a2 = await reader.send(r2, write=True)
+    a2.value("move")
+    previous = next((s for s in _refs(stages) if task_id in task_ids(a2.list(f"was{s.id}"))), None)
+    now = a2.list("now")
     if not now:  # no card to move: give it one on the target column, then move it there
-        r4 = Round()
+        r3 = Round()
         add = {"sprintId": entity_id, "taskId": task_id, "stageId": target.id}
-        r4.call("add", "tasks.api.scrum.kanban.addTask", add)
-        r4.call("move", MOVE, {"id": task_id, "stageId": target.id})
-        r4.list("now", TASK_LIST, _on_column(task_id, target.id), items_key="tasks")
-        a4 = await reader.send(r4, write=True)
-        a4.value("add")
-        a4.value("move")
-        now = a4.list("now")
+        r3.call("add", "tasks.api.scrum.kanban.addTask", add)
+        r3.call("move", MOVE, {"id": task_id, "stageId": target.id})
+        r3.list("now", TASK_LIST, _on_column(task_id, target.id), items_key="tasks")
+        a3 = await reader.send(r3, write=True)
+        a3.value("add")
+        a3.value("move")
+        now = a3.list("now")
     if not now:
         raise PortalRefusedError(
             f"task {task_id} is not on column '{target.name}' after the move; the portal gave "

@@ -13,6 +13,7 @@ from typing import Any, cast
 
 from pydantic import Field
 
+from bitrix24_scrum_mcp.phpquery import Ref
 from bitrix24_scrum_mcp.tools.common import Id, ScrumModel
 from bitrix24_scrum_mcp.tools.runner import RunContext
 from bitrix24_scrum_mcp.tools.workbench.backlog import BACKLOG_GET, backlog_id_of, in_backlog_order
@@ -44,7 +45,7 @@ def group_name(value: Any) -> str:
     return ""
 
 
-def sprints_of(r: Round, key: str, group_id: int) -> None:
+def sprints_of(r: Round, key: str, group_id: int | Ref) -> None:
     r.list(key, SPRINT_LIST, {"filter": {"GROUP_ID": group_id}, "order": {"DATE_START": "ASC"}})
 
 
@@ -56,26 +57,26 @@ async def scrum_overview(ctx: RunContext, args: OverviewInput) -> dict[str, Any]
     r1.call("backlog", BACKLOG_GET, {"id": group_id})
     sprints_of(r1, "sprints", group_id)
     epic_list(r1, "epics", group_id)
+    tasks_list(r1, "btasks", {"BACKLOG_ID": Ref("backlog", "id")})
     a1 = await reader.send(r1)
     backlog_id = backlog_id_of(a1)
     sprints = [sprint_info(s) for s in a1.list("sprints")]
     epics = epic_names(a1.list("epics"))
     active = next((s for s in sprints if s.status == "active"), None)
 
+    backlog_tasks = by_id(a1.list("btasks"))
+
     r2 = Round()
-    tasks_list(r2, "btasks", {"BACKLOG_ID": backlog_id})
+    ask_items(r2, backlog_tasks)
     board = BoardRead(active.id) if active else None
     if board:
         board.outline(r2, with_sprint=False)
     a2 = await reader.send(r2)
-    backlog_tasks = by_id(a2.list("btasks"))
-
     r3 = Round()
-    ask_items(r3, backlog_tasks)
     if board:
         board.details(r3, a2)
     a3 = await reader.send(r3)
-    backlog_cards = in_backlog_order(backlog_tasks, a3, epics)
+    backlog_cards = in_backlog_order(backlog_tasks, a2, epics)
     return Overview(
         group_id=group_id,
         name=group_name(a1.value("group")),

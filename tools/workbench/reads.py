@@ -8,6 +8,10 @@ Lists come back whole: a list with more than a page is continued in follow-up re
 by its `total` where the portal counts it (`tasks.task.list`) and page by page where it
 does not (`sprint.list`, `epic.list` answer plain arrays).
 
+A call may take a value from an earlier call of its round (`phpquery.Ref`: the tasks of
+the backlog that `backlog.get` names), which the portal substitutes inside the batch, so
+a dependent read costs no extra request; later pages of such a list get the value itself.
+
 Every call goes through the server's one REST client, so pacing, retries of reads and
 write safety are the same as for the one-to-one tools. Our workbench code never puts text
 from the model into a batch command (ids only), so no `$result[..]` value can be rewritten.
@@ -22,6 +26,7 @@ from typing import Any, cast
 from bitrix24_scrum_mcp import phpquery
 from bitrix24_scrum_mcp.batch import BatchAnswer
 from bitrix24_scrum_mcp.errors import Bitrix24Error
+from bitrix24_scrum_mcp.phpquery import Ref
 from bitrix24_scrum_mcp.tools.common import PAGE_SIZE
 from bitrix24_scrum_mcp.tools.runner import RunContext
 
@@ -97,6 +102,8 @@ class Reader:
         whose answer was lost, and its error says the outcome is unknown.
         """
         answers = Answers({k: m for k, (m, _) in round_.calls.items()}, {}, {}, {})
+        if not round_:
+            return answers  # nothing to ask: no request
         pending: dict[str, tuple[str, dict[str, Any]]] = dict(round_.calls)
         page_of = {key: (key, 0) for key in round_.lists}  # page key -> (list key, start)
         while pending:
@@ -119,14 +126,16 @@ class Reader:
                 answers.items.setdefault(owner, []).extend(page)
                 if total is not None and start == 0:  # counted: every other page at once
                     starts = range(PAGE_SIZE, total, PAGE_SIZE)
-                    pending.update(_pages(owner, round_.calls[owner], starts, page_of))
+                    call = _resolved(round_.calls[owner], answers.values)
+                    pending.update(_pages(owner, call, starts, page_of))
                 elif total is None and start >= last_pages.get(owner, (-1, False))[0]:
                     last_pages[owner] = (start, len(page) == PAGE_SIZE)
             for owner, (start, full) in last_pages.items():
                 if full:  # uncounted: a few more pages, until one is short
                     ahead = PAGE_SIZE * SPECULATIVE_PAGES
                     starts = range(start + PAGE_SIZE, start + PAGE_SIZE + ahead, PAGE_SIZE)
-                    pending.update(_pages(owner, round_.calls[owner], starts, page_of))
+                    call = _resolved(round_.calls[owner], answers.values)
+                    pending.update(_pages(owner, call, starts, page_of))
         self.rounds += 1
         await self.ctx.progress(self.rounds, None, f"{self.job}: {self.rounds} round(s) of reads")
         return answers
@@ -135,6 +144,7 @@ class Reader:
         self, calls: dict[str, tuple[str, dict[str, Any]]], *, write: bool
     ) -> dict[str, tuple[Any, int | None, Bitrix24Error | None]]:
         client = self.ctx.client
+        _check_refs(calls)
         if len(calls) == 1:
             [(key, (method, params))] = calls.items()
             try:
@@ -165,6 +175,49 @@ class Reader:
                 error = read.error(key, method)
                 out[key] = (read.value(key), read.total(key), error)
         return out
+
+
+def _refs(value: Any) -> list[Ref]:
+    if isinstance(value, Ref):
+        return [value]
+    if isinstance(value, dict):
+        return [r for v in cast(dict[str, Any], value).values() for r in _refs(v)]
+    if isinstance(value, list):
+        return [r for v in cast(list[Any], value) for r in _refs(v)]
+    return []
+
+
+def _check_refs(calls: Mapping[str, tuple[str, dict[str, Any]]]) -> None:
+    """A reference names a call before it in the same batch request (a bug otherwise)."""
+    keys = list(calls)
+    for position, (method, params) in enumerate(calls.values()):
+        for ref in _refs(params):
+            if (
+                ref.key not in keys[:position]
+                or position // BATCH_SIZE != keys.index(ref.key) // BATCH_SIZE
+            ):
+                raise RuntimeError(f"{method}: {ref.token()} is not an earlier call of its batch")
+
+
+def _resolved(
+    call: tuple[str, dict[str, Any]], values: Mapping[str, Any]
+) -> tuple[str, dict[str, Any]]:
+    """The call with each reference replaced by the value it named (for a later request)."""
+
+    def resolve(value: Any) -> Any:
+        if isinstance(value, Ref):
+            node: Any = values.get(value.key)
+            for step in value.path:
+                node = cast(dict[str, Any], node).get(step) if isinstance(node, dict) else None
+            return node
+        if isinstance(value, dict):
+            return {k: resolve(v) for k, v in cast(dict[str, Any], value).items()}
+        if isinstance(value, list):
+            return [resolve(v) for v in cast(list[Any], value)]
+        return value
+
+    method, params = call
+    return method, cast(dict[str, Any], resolve(params))
 
 
 class NotRunError(Bitrix24Error):

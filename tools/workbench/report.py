@@ -10,8 +10,9 @@ is there, and says where that makes it an approximation:
 - each task's closing date for the burndown, and today's estimates for every figure;
 - for velocity, the completed tasks of the group's last completed sprints.
 
-Four rounds: the sprint, its stages and tasks; its columns, items, the group's epics and
-sprints; the carried-over tasks and the earlier sprints' completed tasks; their items.
+Three requests: the sprint, its stages, tasks, and its group's epics and sprints (the group
+taken from the sprint inside the batch); its columns, items and the earlier sprints'
+completed tasks; the carried-over tasks and the Scrum items still missing.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 from pydantic import Field
 
 from bitrix24_scrum_mcp.errors import InvalidStateError
+from bitrix24_scrum_mcp.phpquery import Ref
 from bitrix24_scrum_mcp.tools.common import Id, ScrumModel
 from bitrix24_scrum_mcp.tools.runner import RunContext
 from bitrix24_scrum_mcp.tools.workbench.board import (
@@ -68,6 +70,9 @@ async def sprint_report(ctx: RunContext, args: SprintReportInput) -> dict[str, A
     board = BoardRead(args.sprint_id)
     r1 = Round()
     board.outline(r1)
+    group = Ref(board.sprint_key, "groupId")
+    epic_list(r1, "epics", group)
+    sprints_of(r1, "sprints", group)
     a1 = await reader.send(r1)
     sprint = sprint_info(a1.value(board.sprint_key))
     if sprint.status not in ("active", "completed", "planned"):
@@ -75,36 +80,31 @@ async def sprint_report(ctx: RunContext, args: SprintReportInput) -> dict[str, A
             f"{args.sprint_id} is not a sprint (a backlog id?); sprint_list lists the sprints",
             method=SPRINT_GET,
         )
+    epics = epic_names(a1.list("epics"))
+    earlier = _earlier_sprints(a1.list("sprints"), sprint)
 
     r2 = Round()
     board.details(r2, a1)
-    epic_list(r2, "epics", sprint.group_id)
-    sprints_of(r2, "sprints", sprint.group_id)
+    for other in earlier:
+        tasks_list(r2, f"done{other.id}", {"SPRINT_ID": other.id, "STATUS": TASK_COMPLETED})
     a2 = await reader.send(r2)
-    epics = epic_names(a2.list("epics"))
     in_sprint = by_id(board.tasks(a1))
     on_board = [
         (stage, board.column_task_ids(a2, int(stage.get("id") or 0))) for stage in board.stages(a1)
     ]
     carried_ids = sorted({t for _, ids in on_board for t in ids if t not in in_sprint})
-    earlier = _earlier_sprints(a2.list("sprints"), sprint)
+    done_elsewhere = {o.id: by_id(a2.list(f"done{o.id}")) for o in earlier}
 
     r3 = Round()
     if carried_ids:
         tasks_list(r3, "carried", {"ID": carried_ids})
         ask_items(r3, carried_ids)
-    for other in earlier:
-        tasks_list(r3, f"done{other.id}", {"SPRINT_ID": other.id, "STATUS": TASK_COMPLETED})
-    a3 = await reader.send(r3) if r3 else None
-    done_elsewhere = {o.id: by_id(a3.list(f"done{o.id}")) if a3 else {} for o in earlier}
-
-    r4 = Round()
-    ask_items(r4, (t for tasks in done_elsewhere.values() for t in tasks))
-    a4 = await reader.send(r4) if r4 else None
+    ask_items(r3, (t for tasks in done_elsewhere.values() for t in tasks))
+    a3 = await reader.send(r3)
 
     cards = {t: card(row, item_of(a2, t), epics) for t, row in in_sprint.items()}
-    carried_rows = by_id(a3.list("carried")) if a3 and carried_ids else {}
-    carried = [card(row, item_of(a3, t), epics) for t, row in carried_rows.items()] if a3 else []
+    carried_rows = by_id(a3.list("carried")) if carried_ids else {}
+    carried = [card(row, item_of(a3, t), epics) for t, row in carried_rows.items()]
     done = [cards[t] for t, row in in_sprint.items() if is_completed(row)]
     committed = [*cards.values(), *carried]
     every_card = {c.id: c for c in committed}
@@ -113,9 +113,7 @@ async def sprint_report(ctx: RunContext, args: SprintReportInput) -> dict[str, A
             sprint_id=other.id,
             name=other.name,
             date_end=other.date_end,
-            done_points=_points(
-                card(row, item_of(a4, t) if a4 else {}, epics) for t, row in tasks.items()
-            ),
+            done_points=_points(card(row, item_of(a3, t), epics) for t, row in tasks.items()),
         )
         for other, tasks in ((o, done_elsewhere[o.id]) for o in earlier)
     ]

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from bitrix24_scrum_mcp.errors import InvalidStateError
+from bitrix24_scrum_mcp.phpquery import Ref
 from bitrix24_scrum_mcp.tools.common import Id, ScrumModel
 from bitrix24_scrum_mcp.tools.runner import RunContext
 from bitrix24_scrum_mcp.tools.workbench.board import SPRINT_GET, BoardRead, epic_list, sprint_info
@@ -55,6 +56,7 @@ async def sprint_board(ctx: RunContext, args: SprintBoardInput) -> dict[str, Any
     board = BoardRead(sprint_id)
     r1 = Round()
     board.outline(r1)
+    epic_list(r1, "epics", Ref(board.sprint_key, "groupId"))
     a1 = await reader.send(r1)
     sprint = sprint_info(a1.value(board.sprint_key))
     if sprint.status not in ("planned", "active", "completed"):
@@ -64,6 +66,5 @@ async def sprint_board(ctx: RunContext, args: SprintBoardInput) -> dict[str, Any
         )
     r2 = Round()
     board.details(r2, a1)
-    epic_list(r2, "epics", sprint.group_id)
     a2 = await reader.send(r2)
-    return board.board(sprint, a1, a2, epic_names(a2.list("epics"))).dump()
+    return board.board(sprint, a1, a2, epic_names(a1.list("epics"))).dump()
