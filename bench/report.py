@@ -182,6 +182,18 @@ def _summary(r: dict[str, Any]) -> list[str]:
                     _ok(faults["lost_writes"] == 0 and faults["doubled_writes"] == 0),
                 ]
             )
+    jb = r.get("jobs") or {}
+    if "jobs" in jb:
+        worst = max(j["token_ratio"] for j in jb["jobs"])
+        most_calls = max(j["workbench"]["calls"] for j in jb["jobs"])
+        rows.append(
+            [
+                "9. Jobs with the workbench: calls; result tokens vs one-to-one (worst job)",
+                "≤ 2; ≤ 0.5x",
+                f"{most_calls}; {worst:.2f}x",
+                _ok(jb["all_goals_met"]),
+            ]
+        )
     return _table(["Figure", "Goal", "Measured", "Status"], rows)
 
 
@@ -695,6 +707,22 @@ def _replicas(rp: dict[str, Any]) -> list[str]:
     return out
 
 
+def _jobs(jb: dict[str, Any]) -> list[str]:
+    import jobs  # the table is the script's own, so the two never disagree
+
+    return [
+        "Each job scripted as the shortest path with only the one-to-one tools (their "
+        "`scrum_batch` included) and with the workbench tools, on a fresh sandbox each: tool "
+        "calls are model turns, REST requests are counted by the client, result tokens are "
+        "o200k of the results' text. Goals: at most 2 workbench calls, at most half the "
+        "tokens, no more requests; both paths reach the same answer.",
+        "",
+        jobs.table(jb),
+        "",
+        f"All goals met: {_ok(jb['all_goals_met'])}",
+    ]
+
+
 def render(r: dict[str, Any]) -> str:
     m = r["machine"]
     lines = [
@@ -724,6 +752,7 @@ def render(r: dict[str, Any]) -> str:
         ("6. Memory", "throughput", _memory, "python bench/throughput.py"),
         ("7. Hostile load", "load", _load, "python bench/load.py"),
         ("8. Replicas sharing one portal", "replicas", _replicas, "python bench/replicas.py"),
+        ("9. Jobs: one-to-one tools vs the workbench", "jobs", _jobs, "python bench/jobs.py"),
     )
     quick = " --quick" if r["mode"] == "quick" else ""
     for title, key, fn, command in sections:

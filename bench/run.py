@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import coldstart
+import jobs
 import load
 import overhead
 import rate_limit
@@ -36,6 +37,7 @@ BENCHMARKS = {
     "ratelimit": rate_limit.run,
     "load": load.run,
     "replicas": replicas.run,
+    "jobs": jobs.run,
 }
 
 
