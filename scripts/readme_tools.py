@@ -32,7 +32,8 @@ def render() -> str:
         for spec in ALL_TOOLS:
             if spec.toolset == toolset:
                 kind = _hints(spec.read_only, spec.destructive, spec.idempotent)
-                lines.append(f"| `{spec.name}` | `{spec.method}` | {kind} | {spec.description} |")
+                method = f"`{spec.method}`" if spec.forwards else "several, batched"
+                lines.append(f"| `{spec.name}` | {method} | {kind} | {spec.description} |")
         lines.append("")
     lines.append(END)
     return "\n".join(lines)
