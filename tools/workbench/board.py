@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, cast
 
+from bitrix24_scrum_mcp.errors import InvalidStateError
 from bitrix24_scrum_mcp.phpquery import Ref
 from bitrix24_scrum_mcp.tools.workbench.cards import (
     TASK_LIST,
@@ -100,6 +101,19 @@ class BoardRead:
             r.call(self.sprint_key, SPRINT_GET, {"id": self.sprint_id})
         r.call(f"{self.prefix}stages", GET_STAGES, {"sprintId": self.sprint_id})
         tasks_list(r, f"{self.prefix}tasks", {"SPRINT_ID": self.sprint_id})
+
+    def sprint(self, outline: Answers) -> SprintInfo:
+        """The sprint of round 1; INVALID_STATE for an id that is a backlog's.
+
+        portal: `sprint.get` has no type check, so a backlog id answers the backlog.
+        """
+        sprint = sprint_info(outline.value(self.sprint_key))
+        if sprint.status not in ("planned", "active", "completed"):
+            raise InvalidStateError(
+                f"{self.sprint_id} is not a sprint (a backlog id?); sprint_list lists them",
+                method=SPRINT_GET,
+            )
+        return sprint
 
     def stages(self, outline: Answers) -> list[dict[str, Any]]:
         return stages_of(outline.value(f"{self.prefix}stages"))

@@ -23,12 +23,10 @@ from typing import Any
 
 from pydantic import Field
 
-from bitrix24_scrum_mcp.errors import InvalidStateError
 from bitrix24_scrum_mcp.phpquery import Ref
 from bitrix24_scrum_mcp.tools.common import Id, ScrumModel
 from bitrix24_scrum_mcp.tools.runner import RunContext
 from bitrix24_scrum_mcp.tools.workbench.board import (
-    SPRINT_GET,
     BoardRead,
     epic_list,
     parse_date,
@@ -74,12 +72,7 @@ async def sprint_report(ctx: RunContext, args: SprintReportInput) -> dict[str, A
     epic_list(r1, "epics", group)
     sprints_of(r1, "sprints", group)
     a1 = await reader.send(r1)
-    sprint = sprint_info(a1.value(board.sprint_key))
-    if sprint.status not in ("active", "completed", "planned"):
-        raise InvalidStateError(
-            f"{args.sprint_id} is not a sprint (a backlog id?); sprint_list lists the sprints",
-            method=SPRINT_GET,
-        )
+    sprint = board.sprint(a1)
     epics = epic_names(a1.list("epics"))
     earlier = _earlier_sprints(a1.list("sprints"), sprint)
 

@@ -16,7 +16,7 @@ from bitrix24_scrum_mcp.errors import InvalidStateError
 from bitrix24_scrum_mcp.phpquery import Ref
 from bitrix24_scrum_mcp.tools.common import Id, ScrumModel
 from bitrix24_scrum_mcp.tools.runner import RunContext
-from bitrix24_scrum_mcp.tools.workbench.board import SPRINT_GET, BoardRead, epic_list, sprint_info
+from bitrix24_scrum_mcp.tools.workbench.board import BoardRead, epic_list
 from bitrix24_scrum_mcp.tools.workbench.cards import as_dict, as_int, epic_names
 from bitrix24_scrum_mcp.tools.workbench.reads import Reader, Round
 
@@ -58,12 +58,7 @@ async def sprint_board(ctx: RunContext, args: SprintBoardInput) -> dict[str, Any
     board.outline(r1)
     epic_list(r1, "epics", Ref(board.sprint_key, "groupId"))
     a1 = await reader.send(r1)
-    sprint = sprint_info(a1.value(board.sprint_key))
-    if sprint.status not in ("planned", "active", "completed"):
-        raise InvalidStateError(
-            f"{sprint_id} is not a sprint (a backlog id?); sprint_list lists the sprints",
-            method=SPRINT_GET,
-        )
+    sprint = board.sprint(a1)
     r2 = Round()
     board.details(r2, a1)
     a2 = await reader.send(r2)
