@@ -67,7 +67,6 @@ class Round:
 class Answers:
     """What a round answered: each call's value or error, each list's items in full."""
 
-    methods: dict[str, str]
     values: dict[str, Any]
     errors: dict[str, Bitrix24Error]
     items: dict[str, list[Any]]
@@ -101,7 +100,7 @@ class Reader:
         `write=True` for a round holding a write: the client then never repeats a request
         whose answer was lost, and its error says the outcome is unknown.
         """
-        answers = Answers({k: m for k, (m, _) in round_.calls.items()}, {}, {}, {})
+        answers = Answers({}, {}, {})
         if not round_:
             return answers  # nothing to ask: no request
         pending: dict[str, tuple[str, dict[str, Any]]] = dict(round_.calls)
