@@ -77,7 +77,7 @@ else:
     )
     check(
         "get_all sprint.list",
-        lambda: b.get_all(S + "sprint.list"),
+        lambda: b.get_all(S + "sprint.list", {"filter": {"GROUP_ID": 11}}),
         lambda r: [s["id"] for s in r] == [23],
     )
     check(
