@@ -34,10 +34,20 @@ O200K_URL = "https://openaipublic.blob.core.windows.net/encodings/o200k_base.tik
 O200K_SHA256 = "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d"
 CACHE_DIR = ROOT / ".bench-cache" / "tiktoken"
 VARIANTS: tuple[tuple[str, dict[str, Any]], ...] = (
-    ("all tools", {"toolsets": "all"}),
+    ("default", {}),
+    ("all tools", {"toolsets": ["all"]}),
     ("--read-only", {"read_only": True}),
+    ("all --read-only", {"toolsets": ["all"], "read_only": True}),
+    ("--dynamic-toolsets, at start", {"dynamic": True}),
     ("--toolsets sprint", {"toolsets": ["sprint"]}),
 )
+"""The profiles of issue 18 (default, all, read-only, dynamic at start) and two more."""
+
+PROFILE_GOALS = {"default": (25, 4000), "--dynamic-toolsets, at start": (None, 1500)}
+"""(at most this many tools, at most this many LLM-view tokens) per profile."""
+
+NAME_GOAL = 60
+"""Cursor's limit for server plus tool name: `mcp__<server>__<tool>`, a 3-letter server."""
 
 
 def encoder() -> Any:
@@ -65,19 +75,25 @@ def encoder() -> Any:
     return enc
 
 
-async def _listed_tools(toolsets: list[str] | str | None, read_only: bool) -> list[dict[str, Any]]:
+async def _listed_tools(
+    toolsets: list[str] | None, read_only: bool, dynamic: bool = False
+) -> list[dict[str, Any]]:
     """tools/list through an in-process MCP client, as JSON objects on the wire."""
     from mcp import Client
 
     from bitrix24_scrum_mcp.app import create_server
     from bitrix24_scrum_mcp.client import Bitrix24Client
-    from bitrix24_scrum_mcp.config import Webhook
-    from bitrix24_scrum_mcp.tools import TOOLSETS, select
+    from bitrix24_scrum_mcp.config import Settings, Webhook
 
     client = Bitrix24Client(Webhook.parse(DUMMY_WEBHOOK))  # never called
-    wanted = list(TOOLSETS) if toolsets == "all" else toolsets
+    settings = Settings(
+        portal=Webhook.parse(DUMMY_WEBHOOK),
+        toolsets=frozenset(toolsets) if toolsets else None,
+        read_only=read_only,
+        dynamic_toolsets=dynamic,
+    )
     try:
-        server = create_server(client, select(wanted, read_only=read_only))
+        server = create_server(client, settings.tools(), reserve=settings.reserve())
         async with Client(server) as session:
             listing = await session.list_tools()
     finally:
@@ -270,11 +286,17 @@ def run(quick: bool = False, candidate: Path | None = None) -> dict[str, Any]:
     variants = {}
     all_tools: list[dict[str, Any]] = []
     for label, options in VARIANTS:
-        tools = anyio.run(_listed_tools, options.get("toolsets"), options.get("read_only", False))
+        tools = anyio.run(
+            _listed_tools,
+            options.get("toolsets"),
+            options.get("read_only", False),
+            options.get("dynamic", False),
+        )
         if label == "all tools":
             all_tools = tools
         variants[label] = measure_tools(enc, tools)
     out["variants"] = variants
+    out["profiles"] = profiles(variants)
     out["hotspots"] = _hotspots(enc, all_tools)
     out["what_ifs"] = what_ifs(enc, all_tools)
     if candidate is not None:  # both over stdio, so key order and all are alike
@@ -289,6 +311,30 @@ def run(quick: bool = False, candidate: Path | None = None) -> dict[str, Any]:
             },
         }
     return out
+
+
+def profiles(variants: dict[str, Any]) -> dict[str, Any]:
+    """Issue 18's goals: tools and LLM-view tokens per profile, the longest prefixed name."""
+    longest = max((t["name"] for t in variants["all tools"]["per_tool"]), key=len)
+    prefixed = f"mcp__b24__{longest}"
+    rows: dict[str, Any] = {}
+    for label, (most_tools, most_tokens) in PROFILE_GOALS.items():
+        v = variants[label]
+        rows[label] = {
+            "tools": v["tools"],
+            "tokens": v["sum_llm_view_default"],
+            "goal_tools": most_tools,
+            "goal_tokens": most_tokens,
+            "met": (most_tools is None or v["tools"] <= most_tools)
+            and v["sum_llm_view_default"] <= most_tokens,
+        }
+    return {
+        "goals": rows,
+        "longest_name": prefixed,
+        "longest_name_chars": len(prefixed),
+        "name_goal_met": len(prefixed) <= NAME_GOAL,
+        "all_goals_met": all(r["met"] for r in rows.values()) and len(prefixed) <= NAME_GOAL,
+    }
 
 
 def _commit(checkout: Path) -> str:
@@ -332,7 +378,7 @@ def main() -> int:
         print(dump(result))
     else:
         _print_table(result)
-    return 0
+    return 0 if result["profiles"]["all_goals_met"] else 1
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from bitrix24_scrum_mcp import __version__
-from bitrix24_scrum_mcp.tools import ALL_TOOLS, TOOLSETS
+from bitrix24_scrum_mcp.tools import ALL_TOOLS, PROFILES, TOOLSETS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -77,7 +77,8 @@ USER_CONFIG: dict[str, dict[str, Any]] = {
     },
     "toolsets": _string(
         "Toolsets",
-        f"Comma-separated toolsets to offer ({', '.join(TOOLSETS)}); empty for all.",
+        f"Comma-separated toolsets to offer ({', '.join([*PROFILES, *TOOLSETS])}); empty for "
+        "the default profile, all for every tool.",
     ),
 }
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bitrix24_scrum_mcp.tools import ALL_TOOLS, TOOLSETS
+from bitrix24_scrum_mcp.tools import ALL_TOOLS, DEFAULT_TOOLS, TOOLSETS
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 START, END = "<!-- START TOOLS -->", "<!-- END TOOLS -->"
@@ -26,14 +26,17 @@ def render() -> str:
         lines += [
             f"**{toolset}**: {about}",
             "",
-            "| tool | REST method | kind | what it does |",
-            "|---|---|---|---|",
+            "| tool | default | REST method | kind | what it does |",
+            "|---|---|---|---|---|",
         ]
         for spec in ALL_TOOLS:
             if spec.toolset == toolset:
                 kind = _hints(spec.read_only, spec.destructive, spec.idempotent)
                 method = f"`{spec.method}`" if spec.forwards else "several, batched"
-                lines.append(f"| `{spec.name}` | {method} | {kind} | {spec.description} |")
+                default = "yes" if spec.name in DEFAULT_TOOLS else ""
+                lines.append(
+                    f"| `{spec.name}` | {default} | {method} | {kind} | {spec.description} |"
+                )
         lines.append("")
     lines.append(END)
     return "\n".join(lines)

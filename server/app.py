@@ -6,12 +6,16 @@ from Python signatures, and because every failure must become a structured tool 
 
 from __future__ import annotations
 
+import logging
 import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeAlias
 
 from mcp import MCPError
 from mcp.server import Server, ServerRequestContext
+from mcp.server.lowlevel.server import NotificationOptions
+from mcp.server.models import InitializationOptions
+from mcp.server.subscriptions import InMemorySubscriptionBus, ListenHandler, ToolsListChanged
 from mcp.shared.exceptions import MCPDeprecationWarning
 from mcp.types import (
     INVALID_PARAMS,
@@ -24,7 +28,9 @@ from mcp.types import (
     TextContent,
     Tool,
     ToolAnnotations,
+    ToolListChangedNotification,
 )
+from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
 from bitrix24_scrum_mcp import __version__, callers, client_logs
 from bitrix24_scrum_mcp.client import Bitrix24Client
@@ -33,6 +39,7 @@ from bitrix24_scrum_mcp.errors import ClientGoneError, UnknownToolError
 from bitrix24_scrum_mcp.tools.runner import Progress
 from bitrix24_scrum_mcp.tools.schema import input_schema, output_schema
 from bitrix24_scrum_mcp.tools.spec import ToolSpec
+from bitrix24_scrum_mcp.toolsets import DynamicToolsets
 
 INSTRUCTIONS = """\
 Bitrix24 Scrum: backlogs, sprints, epics, the sprint Kanban and the tasks in them.
@@ -71,6 +78,26 @@ def tool_definition(spec: ToolSpec) -> Tool:
     )
 
 
+logger = logging.getLogger(__name__)
+
+
+class _ChangingToolsServer(Server[Any]):
+    """Declares `tools.listChanged` to clients of the 2025-11-25 handshake (on 2026-07-28
+    the SDK derives it from the `subscriptions/listen` handler)."""
+
+    def create_initialization_options(
+        self,
+        notification_options: NotificationOptions | None = None,
+        experimental_capabilities: dict[str, dict[str, Any]] | None = None,
+        extensions: dict[str, dict[str, Any]] | None = None,
+    ) -> InitializationOptions:
+        return super().create_initialization_options(
+            notification_options or NotificationOptions(tools_changed=True),
+            experimental_capabilities,
+            extensions,
+        )
+
+
 ToolRunner: TypeAlias = Callable[
     [ServerRequestContext[Any], str, dict[str, Any] | None, Progress, Dispatcher],
     Awaitable[CallToolResult],
@@ -79,16 +106,24 @@ ToolRunner: TypeAlias = Callable[
 
 
 def create_server(
-    client: Bitrix24Client | None, specs: Sequence[ToolSpec], *, runner: ToolRunner | None = None
+    client: Bitrix24Client | None,
+    specs: Sequence[ToolSpec],
+    *,
+    runner: ToolRunner | None = None,
+    reserve: Sequence[ToolSpec] | None = None,
 ) -> Server[Any]:
     """An MCP server offering `specs`, forwarding to the portal behind `client`.
 
     With `runner` (a team server), each call goes through it instead, and `client` may be
-    None: the runner picks the caller's own client.
+    None: the runner picks the caller's own client. With `reserve` the tool list is dynamic
+    (BITRIX24_DYNAMIC_TOOLSETS): `enable_toolset` adds rows of `reserve` to `specs`, and
+    the server tells its clients with `notifications/tools/list_changed`.
     """
-    dispatcher = Dispatcher(client, {spec.name: spec for spec in specs})
-    tools = [tool_definition(spec) for spec in specs]
-    listing = ListToolsResult(tools=tools)
+    dynamic = DynamicToolsets(specs, reserve) if reserve is not None else None
+    dispatcher = Dispatcher(client, {spec.name: spec for spec in specs}, dynamic)
+    listing = ListToolsResult(tools=[tool_definition(spec) for spec in specs])
+    listed_version = 0
+    bus = InMemorySubscriptionBus()
     asked = client_logs.ClientLogLevel()
     client_logs.install()
 
@@ -96,6 +131,23 @@ def create_server(
         _ctx: ServerRequestContext[Any], _params: PaginatedRequestParams | None
     ) -> ListToolsResult:
         return listing
+
+    async def announce_changes(ctx: ServerRequestContext[Any]) -> None:
+        """After a call that enabled a toolset: the new list, and the news to clients."""
+        nonlocal listing, listed_version
+        if dynamic is None or dynamic.version == listed_version:
+            return
+        listed_version = dynamic.version
+        offered = dynamic.offered()
+        dispatcher.offer(offered)
+        listing = ListToolsResult(tools=[tool_definition(spec) for spec in offered])
+        if ctx.protocol_version in MODERN_PROTOCOL_VERSIONS:
+            # 2026-07-28: only to the subscriptions/listen streams that asked for it.
+            await bus.publish(ToolsListChanged())
+        else:  # on this call's own stream, which stateless HTTP has as well as stdio
+            await ctx.session.send_notification(
+                ToolListChangedNotification(), related_request_id=ctx.request_id
+            )
 
     async def call_tool(
         ctx: ServerRequestContext[Any], params: CallToolRequestParams
@@ -111,7 +163,9 @@ def create_server(
                         return await runner(
                             ctx, params.name, params.arguments, progress, dispatcher
                         )
-                    return await dispatcher.call(params.name, params.arguments, progress)
+                    result = await dispatcher.call(params.name, params.arguments, progress)
+                    await announce_changes(ctx)
+                    return result
             except UnknownToolError as exc:
                 unknown = exc
         if unknown is not None:
@@ -137,7 +191,7 @@ def create_server(
     with warnings.catch_warnings():
         # MCP logging is deprecated in protocol 2026-07-28, still used by older clients.
         warnings.simplefilter("ignore", MCPDeprecationWarning)
-        return Server(
+        return (Server if dynamic is None else _ChangingToolsServer)(
             "bitrix24-scrum-mcp",
             version=__version__,
             title="Bitrix24 Scrum",
@@ -146,4 +200,5 @@ def create_server(
             on_call_tool=call_tool,
             on_set_logging_level=set_logging_level,
             get_tool_input_schema=tool_input_schema,
+            on_subscriptions_listen=ListenHandler(bus) if dynamic is not None else None,
         )

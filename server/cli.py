@@ -38,12 +38,18 @@ def _portal_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--toolsets",
         metavar="LIST",
-        help="comma-separated toolsets to offer (env BITRIX24_TOOLSETS; default: all)",
+        help="comma-separated toolsets to offer, or all (env BITRIX24_TOOLSETS; default: default)",
     )
     group.add_argument(
         "--read-only",
         action="store_true",
         help="offer only tools that change nothing (env BITRIX24_READ_ONLY=1)",
+    )
+    group.add_argument(
+        "--dynamic-toolsets",
+        action="store_true",
+        help="start with the workbench and two discovery tools, add toolsets on request "
+        "(env BITRIX24_DYNAMIC_TOOLSETS=1)",
     )
     group.add_argument(
         "--log-level",
@@ -92,6 +98,7 @@ def _flags(args: argparse.Namespace) -> Flags:
         sandbox_db=args.sandbox_db,
         toolsets=args.toolsets,
         read_only=args.read_only,
+        dynamic_toolsets=args.dynamic_toolsets,
         log_level=args.log_level,
     )
 

@@ -264,6 +264,7 @@ class Flags:
     sandbox_db: str | None = None  # BITRIX24_SANDBOX_DB
     toolsets: str | None = None  # BITRIX24_TOOLSETS
     read_only: bool = False  # BITRIX24_READ_ONLY
+    dynamic_toolsets: bool = False  # BITRIX24_DYNAMIC_TOOLSETS
     log_level: LogLevel | None = None  # BITRIX24_LOG_LEVEL
 
 
@@ -280,6 +281,8 @@ class Settings:
     network: Network = field(default_factory=Network)
     toolsets: frozenset[str] | None = None
     read_only: bool = False
+    dynamic_toolsets: bool = False
+    """Start small (discovery and the workbench) and add toolsets when an agent asks."""
     log_level: LogLevel = "WARNING"
     max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
     warnings: tuple[str, ...] = ()
@@ -287,15 +290,31 @@ class Settings:
 
     def __post_init__(self) -> None:
         self.tools()  # unknown toolsets fail here, at start-up
+        if self.dynamic_toolsets and isinstance(self.portal, Team):
+            raise ConfigError(
+                "BITRIX24_DYNAMIC_TOOLSETS is not for a team server: one person enabling a "
+                "toolset would change everyone's tools; choose them with BITRIX24_TOOLSETS"
+            )
 
     def tools(self) -> tuple[ToolSpec, ...]:
-        """The spec rows to offer: the chosen toolsets, only reads in read-only mode."""
-        from bitrix24_scrum_mcp.tools import UnknownToolsetError, select
+        """The spec rows to offer at start: the chosen toolsets (the default profile unless
+        named), only reads in read-only mode; with dynamic toolsets, the discovery tools and
+        the workbench (or the named toolsets)."""
+        from bitrix24_scrum_mcp.tools import UnknownToolsetError, discovery, select
 
         try:
+            if self.dynamic_toolsets:
+                start = select(self.toolsets or ["workflow"], read_only=self.read_only)
+                return (*discovery.TOOLS, *start)
             return select(self.toolsets, read_only=self.read_only)
         except UnknownToolsetError as exc:
             raise ConfigError(f"BITRIX24_TOOLSETS (--toolsets): {exc}") from None
+
+    def reserve(self) -> tuple[ToolSpec, ...] | None:
+        """With dynamic toolsets, every row `enable_toolset` may add; else None."""
+        from bitrix24_scrum_mcp.tools import select
+
+        return select(["all"], read_only=self.read_only) if self.dynamic_toolsets else None
 
     def redacted(self) -> dict[str, str]:
         """The configuration as `doctor` shows it: no secret in it."""
@@ -305,8 +324,9 @@ class Settings:
         shown = {
             "portal": self.portal.display,
             "auth": auth,
-            "toolsets": ",".join(sorted(self.toolsets)) if self.toolsets else "all",
+            "toolsets": ",".join(sorted(self.toolsets)) if self.toolsets else "default",
             "read_only": str(self.read_only).lower(),
+            "dynamic_toolsets": str(self.dynamic_toolsets).lower(),
             "rate": self.limits.shown,
             "timeouts": f"connect {self.limits.connect_timeout_s}s, "
             f"read {self.limits.read_timeout_s}s, total {self.limits.total_timeout_s}s",
@@ -342,6 +362,7 @@ class Settings:
             warnings=_warnings(env, portal),
             toolsets=_toolsets(toolsets),
             read_only=flags.read_only or env.flag("BITRIX24_READ_ONLY"),
+            dynamic_toolsets=flags.dynamic_toolsets or env.flag("BITRIX24_DYNAMIC_TOOLSETS"),
             log_level=flags.log_level or log_level(environ),
             max_message_bytes=env.parse(
                 "MCP_MAX_MESSAGE_BYTES", _MESSAGE_BYTES, "a number of bytes, at least 1024"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, cast
 
 import anyio.to_thread
@@ -29,7 +29,7 @@ from bitrix24_scrum_mcp.errors import (
 )
 from bitrix24_scrum_mcp.redact import REDACTOR
 from bitrix24_scrum_mcp.result_caps import bound
-from bitrix24_scrum_mcp.tools.runner import Progress, RunContext, no_progress
+from bitrix24_scrum_mcp.tools.runner import Progress, RunContext, ToolsetSwitch, no_progress
 from bitrix24_scrum_mcp.tools.spec import ToolSpec, outcome_hint
 from bitrix24_scrum_mcp.validation import validate
 
@@ -51,15 +51,28 @@ def _compact(data: Any) -> str:
 
 
 class Dispatcher:
-    def __init__(self, client: Bitrix24Client | None, specs: Mapping[str, ToolSpec]) -> None:
-        """`client` is None on a team server, which passes each caller's client to `call`."""
+    def __init__(
+        self,
+        client: Bitrix24Client | None,
+        specs: Mapping[str, ToolSpec],
+        toolsets: ToolsetSwitch | None = None,
+    ) -> None:
+        """`client` is None on a team server, which passes each caller's client to `call`;
+        `toolsets` is the switch of a server with dynamic toolsets."""
         self.client = client
-        self.specs = dict(specs)
-        # The success branch only: a mismatch then names the offending field, where the
-        # whole outputSchema (success or error) could only say "matches no branch".
-        self._checks: dict[str, Validator] = {
-            name: Draft202012Validator(s.result.schema()) for name, s in specs.items()
-        }
+        self.toolsets = toolsets
+        self.specs: dict[str, ToolSpec] = {}
+        self._checks: dict[str, Validator] = {}
+        self.offer(specs.values())
+
+    def offer(self, specs: Iterable[ToolSpec]) -> None:
+        """Accept calls to these tools too (a dynamic server enabled a toolset)."""
+        for spec in specs:
+            if spec.name not in self.specs:
+                self.specs[spec.name] = spec
+                # The success branch only: a mismatch then names the offending field, where
+                # the whole outputSchema (success or error) could only say "matches no branch".
+                self._checks[spec.name] = Draft202012Validator(spec.result.schema())
 
     async def call(
         self,
@@ -82,7 +95,9 @@ class Dispatcher:
         assert client is not None, "a Dispatcher without a client needs one per call"
         try:
             args = validate(spec.input, arguments, method=spec.method)
-            structured = await spec.run(RunContext(client, spec, self.specs, progress), args)
+            structured = await spec.run(
+                RunContext(client, spec, self.specs, progress, self.toolsets), args
+            )
         except Bitrix24Error as exc:
             return self._error(spec, exc)
         except Exception:  # a bug of ours must not take the session down or leak details

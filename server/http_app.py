@@ -210,11 +210,14 @@ def build_http_app(
             allowed_hosts=http.allowed_hosts,
         )
     client = build_client(settings.portal, settings.limits, settings.network)
-    server = create_server(client, settings.tools())
+    server = create_server(client, settings.tools(), reserve=settings.reserve())
     mcp_app = server.streamable_http_app(
         streamable_http_path=MCP_PATH,
         stateless_http=True,
-        json_response=True,
+        # Plain JSON answers, unless tools can change: a list_changed notification then
+        # rides the enabling call's answer as an event stream (and subscriptions/listen is
+        # one), which JSON cannot carry.
+        json_response=not settings.dynamic_toolsets,
         host=http.host,
         max_request_body_size=settings.max_message_bytes,
         # Guard checks Origin on every bind address and Host when there is no token; the

@@ -13,7 +13,7 @@ from mcp import Client
 from bitrix24_scrum_mcp.app import create_server
 from bitrix24_scrum_mcp.client import Bitrix24Client
 from bitrix24_scrum_mcp.config import Limits, Webhook
-from bitrix24_scrum_mcp.tools import select
+from bitrix24_scrum_mcp.tools import ALL_TOOLS
 from bitrix24_scrum_mcp.tools.spec import ToolSpec
 
 FAST = Limits(backoff_s=0.001, rate_per_s=0, burst=0)
@@ -28,9 +28,12 @@ async def mcp_session(
     limits: Limits = FAST,
     transport: httpx2.AsyncBaseTransport | None = None,
 ) -> AsyncIterator[tuple[Client, Bitrix24Client]]:
-    """An in-process MCP client session on our server, forwarding to `webhook_url`."""
+    """An in-process MCP client session on our server, forwarding to `webhook_url`.
+
+    Every tool unless `specs` says otherwise: the tests reach each one.
+    """
     client = Bitrix24Client(Webhook.parse(webhook_url), limits, transport=transport)
-    server = create_server(client, specs if specs is not None else select())
+    server = create_server(client, specs if specs is not None else ALL_TOOLS)
     try:
         async with Client(server) as session:
             yield session, client

@@ -22,7 +22,7 @@ from bitrix24_scrum_mcp.sandbox.seed import (
     DEMO_SCRUM_GROUP_ID,
     DEMO_SPRINT_ID,
 )
-from bitrix24_scrum_mcp.tools import select
+from bitrix24_scrum_mcp.tools import ALL_TOOLS
 from tests.helpers import FAST, mcp_session
 from tests.live_sandbox import LiveSandbox
 from tests.standin import StandIn, error
@@ -189,7 +189,7 @@ async def test_a_token_user_is_asked_once_and_becomes_the_creator(sandbox: LiveS
     origin = sandbox.webhook_url.split("/rest/")[0]
     client = Bitrix24Client(OAuth(origin, Secret("elena-access")), FAST)
     try:
-        async with Client(create_server(client, select())) as session:
+        async with Client(create_server(client, ALL_TOOLS)) as session:
             for name in ("S2", "S3"):
                 sprint = await _ok(
                     session,

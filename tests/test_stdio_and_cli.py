@@ -24,7 +24,7 @@ def _clean_env(**extra: str) -> dict[str, str]:
 
 
 async def test_server_over_stdio_lists_and_calls_tools(standin: StandIn) -> None:
-    standin.reply_with(ok({"id": 3, "groupId": 7, "createdBy": 1, "modifiedBy": 1}))
+    standin.reply_with(ok({"id": 3, "groupId": 7, "status": "active"}))
     params = StdioServerParameters(
         command=sys.executable,
         args=["-m", "bitrix24_scrum_mcp", "serve"],
@@ -34,12 +34,12 @@ async def test_server_over_stdio_lists_and_calls_tools(standin: StandIn) -> None
     with anyio.fail_after(30):
         async with Client(params) as session:
             tools = (await session.list_tools()).tools
-            result = await session.call_tool("backlog_get", {"id": 7})
-            bad = await session.call_tool("backlog_get", {"id": 0})
-    assert {t.name for t in tools} == {spec.name for spec in select()}
-    assert result.structured_content == {"id": 3, "groupId": 7, "createdBy": 1, "modifiedBy": 1}
+            result = await session.call_tool("sprint_start", {"id": 3})
+            bad = await session.call_tool("sprint_start", {"id": 0})
+    assert [t.name for t in tools] == [spec.name for spec in select()]  # the default profile
+    assert result.structured_content == {"id": 3, "groupId": 7, "status": "active"}
     assert bad.is_error and bad.structured_content["error"] == "INVALID_ARGUMENTS"  # type: ignore[index]
-    assert [r.body for r in standin.requests] == [{"id": 7}]
+    assert [r.body for r in standin.requests] == [{"id": 3}]
 
 
 def _run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:

@@ -13,9 +13,9 @@ from the first page's `total`, or speculatively where a portal sends none (`_Pag
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel
 
@@ -38,6 +38,18 @@ async def no_progress(_done: float, _total: float | None, _message: str | None) 
     return None
 
 
+class ToolsetSwitch(Protocol):
+    """The tool list of a server with dynamic toolsets, for the discovery tools to change."""
+
+    def toolsets(self) -> Sequence[tuple[str, str, int, bool]]:
+        """Each toolset as (name, what it is for, tools it would offer, offered now)."""
+        ...
+
+    def enable(self, toolset: str) -> Sequence[str]:
+        """Offer the toolset's tools from now on; the names newly offered."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class RunContext:
     """Everything a runner may use besides its arguments."""
@@ -48,6 +60,8 @@ class RunContext:
     specs: Mapping[str, ToolSpec]
     """The offered tools by name (scrum_batch calls them; hints name them)."""
     progress: Progress = no_progress
+    toolsets: ToolsetSwitch | None = None
+    """Set on a server with dynamic toolsets (BITRIX24_DYNAMIC_TOOLSETS=1), else None."""
 
 
 Runner = Callable[[RunContext, Any], Awaitable[dict[str, Any]]]

@@ -15,7 +15,7 @@ import jsonschema
 import pytest
 
 from bitrix24_scrum_mcp import big_json
-from bitrix24_scrum_mcp.tools import select
+from bitrix24_scrum_mcp.tools import ALL_TOOLS
 from bitrix24_scrum_mcp.tools.schema import output_schema
 from tests.helpers import limits, mcp_session
 from tests.standin import Recorded, Reply, StandIn, ok
@@ -48,7 +48,7 @@ def huge_answer() -> bytes:
 
 
 def schema_of(tool: str) -> dict[str, Any]:
-    return output_schema(next(s for s in select() if s.name == tool))
+    return output_schema(next(s for s in ALL_TOOLS if s.name == tool))
 
 
 async def test_a_60000_item_answer_is_cut_to_the_caps_with_the_arguments_for_the_rest(

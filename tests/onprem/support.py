@@ -35,7 +35,7 @@ from bitrix24_scrum_mcp.sandbox import (
     Portal,
     create_app,
 )
-from bitrix24_scrum_mcp.tools import select
+from bitrix24_scrum_mcp.tools import ALL_TOOLS
 from tests.loopback import serving
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -147,7 +147,7 @@ async def session(config: Settings) -> AsyncIterator[tuple[Client, Bitrix24Clien
     """A real MCP client on our server, whose portal client `build_client` made from `config`."""
     client = build_client(config.portal, config.limits, config.network)
     try:
-        async with Client(create_server(client, select())) as mcp:
+        async with Client(create_server(client, ALL_TOOLS)) as mcp:
             yield mcp, client
     finally:
         await client.aclose()

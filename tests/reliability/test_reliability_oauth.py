@@ -24,7 +24,7 @@ from starlette.responses import Response
 from bitrix24_scrum_mcp.app import create_server
 from bitrix24_scrum_mcp.client import Bitrix24Client
 from bitrix24_scrum_mcp.config import OAuth, Secret
-from bitrix24_scrum_mcp.tools import select
+from bitrix24_scrum_mcp.tools import ALL_TOOLS
 from tests.helpers import limits
 from tests.reliability.support import (
     SPRINT_FIELDS,
@@ -73,7 +73,7 @@ def oauth(
 async def session_for(settings: OAuth) -> AsyncIterator[tuple[Client, Bitrix24Client]]:
     client = Bitrix24Client(settings, limits(max_retries=2))
     try:
-        async with Client(create_server(client, select())) as session:
+        async with Client(create_server(client, ALL_TOOLS)) as session:
             yield session, client
     finally:
         await client.aclose()
