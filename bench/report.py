@@ -134,6 +134,18 @@ def _summary(r: dict[str, Any]) -> list[str]:
                     _ok(a["sum_llm_view_default"] <= LLM_VIEW_GOAL),
                 ]
             )
+        profiles = tk.get("profiles")
+        if profiles:
+            for label, goal in profiles["goals"].items():
+                most = f"≤ {goal['goal_tools']} tools, " if goal["goal_tools"] else ""
+                rows.append(
+                    [
+                        f"5. Profile {label}: tools, LLM-view tokens (issue 18)",
+                        f"{most}≤ {goal['goal_tokens']:,} tokens",
+                        f"{goal['tools']} tools, {goal['tokens']:,} tokens",
+                        _ok(goal["met"]),
+                    ]
+                )
     mem = (tp.get("memory") or {}) if tp else {}
     if mem:
         rows.append(
@@ -526,12 +538,40 @@ def _llm_view(tk: dict[str, Any]) -> list[str]:
     return [*out, ""]
 
 
+def _profiles(tk: dict[str, Any]) -> list[str]:
+    """Issue 18: tools and LLM-view tokens per profile, against the goals."""
+    if "profiles" not in tk:
+        return []
+    p = tk["profiles"]
+    rows: list[list[Any]] = []
+    for label, v in tk["variants"].items():
+        goal = p["goals"].get(label)
+        wanted = ""
+        if goal:
+            most = [f"≤ {goal['goal_tools']} tools"] if goal["goal_tools"] else []
+            wanted = ", ".join([*most, f"≤ {goal['goal_tokens']:,} tokens"])
+        met = _ok(goal["met"]) if goal else ""
+        rows.append([label, v["tools"], v["sum_llm_view_default"], wanted, met])
+    out = [
+        "Profiles: what assistants give the model (name + description + inputSchema, "
+        "`json.dumps` default separators, o200k) per profile:",
+        "",
+        *_table(["profile", "tools", "tokens", "goal", "met"], rows),
+        "",
+        f"Longest prefixed name: `{p['longest_name']}`, {p['longest_name_chars']} characters "
+        f"(goal ≤ 60: {_ok(p['name_goal_met'])}).",
+        "",
+    ]
+    return out
+
+
 def _tokens(tk: dict[str, Any]) -> list[str]:
     out = [
         f"Encoding: {tk['encoding']}. Tools fetched with an in-process `mcp.Client`; each "
         "tool counted as the compact JSON object the SDK puts on the wire. 'LLM view' = "
         "name + description + inputSchema, what most clients forward to the model.",
         "",
+        *_profiles(tk),
         *_llm_view(tk),
     ]
     rows = [

@@ -43,10 +43,10 @@ from bitrix24_scrum_mcp.toolsets import DynamicToolsets
 
 INSTRUCTIONS = """\
 Bitrix24 Scrum: backlogs, sprints, epics, the sprint Kanban and the tasks in them.
-A Scrum is a workgroup; its group id is the groupId/id many tools take (find it with
-workgroup_list). Typical planning: backlog_get(group id) -> tasks_task_list(GROUP_ID) ->
-sprint_add -> task_update(entityId = sprint id) for each task (or scrum_batch for many) ->
-sprint_start -> ... -> sprint_complete(group id).
+A Scrum is a workgroup; its group id is the groupId many tools take (find it with
+workgroup_list). Start with scrum_overview(groupId); a sprint's life: sprint_plan (dry run,
+then apply) -> sprint_start -> board_move as work goes -> sprint_report ->
+sprint_complete(group id). task_update estimates a task and places it in a backlog or sprint.
 On failure a tool returns isError with {error, error_description, method, http_status,
 retryable[, details]}; error is the portal's own code when the portal refused the call."""
 

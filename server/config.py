@@ -326,11 +326,12 @@ class Settings:
             "auth": auth,
             "toolsets": ",".join(sorted(self.toolsets)) if self.toolsets else "default",
             "read_only": str(self.read_only).lower(),
-            "dynamic_toolsets": str(self.dynamic_toolsets).lower(),
             "rate": self.limits.shown,
             "timeouts": f"connect {self.limits.connect_timeout_s}s, "
             f"read {self.limits.read_timeout_s}s, total {self.limits.total_timeout_s}s",
         }
+        if self.dynamic_toolsets:
+            shown["toolsets"] += ", dynamic (BITRIX24_DYNAMIC_TOOLSETS=1)"
         if isinstance(self.portal, OAuth):
             shown["refresh"] = "configured" if self.portal.can_refresh else "not configured"
             shown["oauth_server"] = self.portal.oauth_server

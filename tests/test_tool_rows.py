@@ -9,7 +9,7 @@ import pytest
 from pydantic import Field
 
 from bitrix24_scrum_mcp.sandbox.seed import DEMO_BACKLOG_ID, DEMO_SCRUM_GROUP_ID
-from bitrix24_scrum_mcp.tools import select
+from bitrix24_scrum_mcp.tools import ALL_TOOLS
 from bitrix24_scrum_mcp.tools.common import Id, ListInput, NoInput, ScrumModel
 from bitrix24_scrum_mcp.tools.results import ListResult, OwnModel, OwnResult, ValueResult
 from bitrix24_scrum_mcp.tools.runner import RunContext, forward, forward_pages
@@ -66,7 +66,7 @@ GLANCE, SLOPPY = _row("scrum_glance", glance), _row("scrum_sloppy", sloppy)
 async def test_a_composed_row_runs_its_own_runner_and_returns_exactly_its_model(
     sandbox: LiveSandbox,
 ) -> None:
-    async with mcp_session(sandbox.webhook_url, specs=[*select(), GLANCE]) as (session, _):
+    async with mcp_session(sandbox.webhook_url, specs=[*ALL_TOOLS, GLANCE]) as (session, _):
         listed = {t.name: t for t in (await session.list_tools()).tools}["scrum_glance"]
         result = await session.call_tool("scrum_glance", {"groupId": DEMO_SCRUM_GROUP_ID})
     assert not result.is_error, result.content
@@ -101,7 +101,7 @@ async def test_a_runner_returning_an_undeclared_key_gets_an_error_not_a_wrong_re
 
 async def test_scrum_batch_runs_only_rows_that_are_one_rest_call(sandbox: LiveSandbox) -> None:
     calls = [{"tool": "scrum_glance", "arguments": {"groupId": DEMO_SCRUM_GROUP_ID}}]
-    async with mcp_session(sandbox.webhook_url, specs=[*select(), GLANCE]) as (session, _):
+    async with mcp_session(sandbox.webhook_url, specs=[*ALL_TOOLS, GLANCE]) as (session, _):
         result = await session.call_tool("scrum_batch", {"calls": calls})
     assert result.is_error and result.structured_content is not None
     [detail] = result.structured_content["details"]

@@ -129,10 +129,10 @@ TOOLS = (
         method="tasks.api.scrum.sprint.start",
         toolset="sprint",
         title="Start sprint",
-        description="Start a planned sprint by its id: it becomes active, its open tasks (and "
-        "their subtasks) go onto the sprint's Kanban, completed ones back to the backlog. Only "
-        "the group's owner, a moderator or an admin may. Fails ('Unable to start sprint') if "
-        "the group already has an active sprint or the sprint has no open task.",
+        description="Start a planned sprint: it becomes active, its open tasks (and subtasks) "
+        "go onto its Kanban, completed ones back to the backlog. Owner, moderator or admin "
+        "only. Fails ('Unable to start sprint') if the group already has an active sprint or "
+        "the sprint has no open task.",
         input=id_input("Sprint id (status planned)"),
         result=ObjectResult(SprintResult),
     ),
@@ -140,10 +140,9 @@ TOOLS = (
         method="tasks.api.scrum.sprint.complete",
         toolset="sprint",
         title="Complete active sprint",
-        description="Complete the active sprint of a Scrum, given the Scrum's GROUP id (not a "
-        "sprint id). Only the owner, a moderator or an admin may. Tasks in the board's FINISH "
-        "column are completed, other tasks on the board return to the backlog; tasks never "
-        "put on the board stay in the completed sprint.",
+        description="Complete a Scrum's active sprint, given the GROUP id (not a sprint id). "
+        "Owner, moderator or admin only. Tasks in the FINISH column are completed, the others "
+        "on the board return to the backlog; tasks never put on the board stay in the sprint.",
         # docs: `id` here is the group id.
         input=id_input("Scrum (group) id whose active sprint to complete"),
         result=ObjectResult(

@@ -53,10 +53,10 @@ TOOLS = (
         method="tasks.api.scrum.task.update",
         toolset="task",
         title="Place/estimate Scrum task",
-        description="Move a task of the Scrum's group into the backlog or a sprint (entityId), "
+        description="Put a task of the Scrum's group into the backlog or a sprint (entityId) "
         "and set its story points, epic and sort. The Kanban does not follow: a task moved into "
-        "an active sprint is not on its board until kanban_add_task. A task not yet in Scrum "
-        "gets the acting user as the item's creator. To move many tasks use scrum_batch.",
+        "an active sprint gets onto its board with board_move. A task new to Scrum gets the "
+        "acting user as the item's creator. For many tasks use scrum_batch.",
         input=ScrumTaskUpdateInput,
         result=ObjectResult(TaskUpdateResult, bare={"type": "boolean"}),
         idempotent=True,

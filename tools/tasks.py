@@ -121,9 +121,9 @@ TOOLS = (
         method="tasks.task.get",
         toolset="tasks",
         title="Get task",
-        description="Get a task's title, status, assignee, group and deadline by its id. For "
-        "its sprint, points or epic use task_get. A task not found or not visible gives "
-        "result [].",
+        description="Get a task by its id: title, description, status, assignee, group, "
+        "deadline. Sprint, points and epic: task_get or the workbench. Not found or not "
+        "visible: result [].",
         input=TaskGetInput,
         result=ObjectResult(TaskEnvelope, bare=_NOT_FOUND),
         read_only=True,

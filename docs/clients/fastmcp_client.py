@@ -21,8 +21,8 @@ async def main() -> None:
     async with Client(server) as client:
         print(len(await client.list_tools()), "tools")
         # raise_on_error=False: a tool error is a result to read, not a ToolError to catch
-        sprint = await client.call_tool("sprint_get", {"id": 23}, raise_on_error=False)
-        print(sprint.is_error, sprint.structured_content)
+        overview = await client.call_tool("scrum_overview", {"groupId": 11}, raise_on_error=False)
+        print(overview.is_error, overview.structured_content)
 
 
 asyncio.run(main())

@@ -11,6 +11,6 @@ await client.connect(new StdioClientTransport({
   env: { BITRIX24_WEBHOOK_URL: process.env.BITRIX24_WEBHOOK_URL },
 })); // HTTP: new StreamableHTTPClientTransport(new URL(url)) from '.../client/streamableHttp.js'
 const { tools } = await client.listTools();
-const sprint = await client.callTool({ name: 'sprint_get', arguments: { id: 23 } });
-console.log(tools.length, 'tools;', sprint.isError ? 'error' : 'ok', JSON.stringify(sprint.structuredContent));
+const overview = await client.callTool({ name: 'scrum_overview', arguments: { groupId: 11 } });
+console.log(tools.length, 'tools;', overview.isError ? 'error' : 'ok', JSON.stringify(overview.structuredContent));
 await client.close();

@@ -28,9 +28,9 @@ from tests.strict_form import strict_form
 pytestmark = pytest.mark.slow
 
 SNIPPETS = ROOT / "docs" / "clients"
-SPRINT_LIST = next(s for s in ALL_TOOLS if s.name == "sprint_list")
+OVERVIEW = next(s for s in ALL_TOOLS if s.name == "scrum_overview")
 # as a strict model sends it (every key, null unless meant); valid for every client
-LIST_SCRUM_11 = strict_form(input_schema(SPRINT_LIST), {"filter": {"GROUP_ID": 11}})
+OVERVIEW_11 = strict_form(input_schema(OVERVIEW), {"groupId": 11})
 
 
 @pytest.fixture(scope="module")
@@ -60,9 +60,10 @@ def _run(command: list[str], env: dict[str, str], cwd: Path | None = None) -> st
 
 
 def _agent_run(command: list[str], env: dict[str, str], models: FakeModels) -> None:
-    """One model turn asks for sprint_list, the next answers; the sprint must reach it."""
+    """One model turn asks for scrum_overview (a default tool), the next answers; the
+    planned sprint must reach it."""
     models.requests.clear()
-    models.script = [[("sprint_list", LIST_SCRUM_11)]]
+    models.script = [[("scrum_overview", OVERVIEW_11)]]
     out = _run(command, {**env, **models.env()})
     assert FINAL_TEXT in out
     assert len(models.requests) == 2, models.requests
@@ -93,18 +94,20 @@ def test_ai_sdk_snippet_runs_a_tool_through_generate_text(
 
 
 @pytest.mark.parametrize("python", ["dev", "fastmcp3"])
-def test_fastmcp_snippet_lists_and_reads_a_sprint(python: str, env: dict[str, str]) -> None:
+def test_fastmcp_snippet_lists_and_reads_a_scrum(python: str, env: dict[str, str]) -> None:
     interpreter = sys.executable if python == "dev" else str(venv_python("fastmcp3"))
     out = _run([interpreter, str(SNIPPETS / "fastmcp_client.py")], env)
-    assert out.startswith(f"{len(select())} tools\nFalse {{'id': 23,")
+    assert out.startswith(f"{len(select())} tools\nFalse {{'groupId': 11,")
+    assert "Apple Pay" in out  # the planned sprint's goal
 
 
-def test_typescript_sdk_snippet_lists_and_reads_a_sprint(
+def test_typescript_sdk_snippet_lists_and_reads_a_scrum(
     env: dict[str, str], tmp_path: Path
 ) -> None:
     node_package("@modelcontextprotocol/sdk")
     out = _run(node_script(SNIPPETS / "typescript_sdk.mjs", tmp_path), env)
-    assert out.startswith(f'{len(select())} tools; ok {{"id":23,')
+    assert out.startswith(f'{len(select())} tools; ok {{"groupId":11,')
+    assert "Apple Pay" in out
 
 
 def test_every_snippet_is_run_here_and_shown_in_the_readme() -> None:

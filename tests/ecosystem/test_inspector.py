@@ -39,7 +39,7 @@ pytestmark = requires_inspector
 OK, FAILED, TOOL_ERROR = 0, 1, 5  # Inspector 2.x exit codes
 MISSING_SPRINT = 999_999
 DEMO_SPRINT = 23
-STDIO = [sys.executable, "-m", "bitrix24_scrum_mcp", "--sandbox"]
+STDIO = [sys.executable, "-m", "bitrix24_scrum_mcp", "--sandbox", "--toolsets", "all"]
 CONTROL = [sys.executable, str(Path(__file__).with_name("strict_schema_server.py"))]
 LIST = ["--method", "tools/list"]
 # Each run starts node and a Python server; on a busy 2-core CI machine a dozen at once
@@ -81,7 +81,10 @@ def _inspector(args: list[str], cwd: Path) -> Run:
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Run]]:
     cwd = tmp_path_factory.mktemp("inspector")
-    with http_replica(["--sandbox"], clean_env(MCP_HTTP_TOKEN=TOKEN)) as (served, proc):
+    with http_replica(["--sandbox", "--toolsets", "all"], clean_env(MCP_HTTP_TOKEN=TOKEN)) as (
+        served,
+        proc,
+    ):
         wait_healthy_sync(served.base, proc)
         http = [served.mcp_url, "--transport", "http", "--header", f"Authorization: Bearer {TOKEN}"]
         commands = {
@@ -115,7 +118,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Run]]:
 def test_tools_list(runs: dict[str, Run], transport: str) -> None:
     run = runs[f"{transport} list"]
     assert run.code == OK, run.err
-    assert [t["name"] for t in run.out["tools"]] == [s.name for s in select()]
+    assert [t["name"] for t in run.out["tools"]] == [s.name for s in select(["all"])]
 
 
 @pytest.mark.parametrize("transport", ["stdio", "http"])

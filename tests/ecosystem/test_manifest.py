@@ -156,7 +156,7 @@ async def test_mcpb_pack_gives_a_bundle_whose_code_starts(tmp_path: Path) -> Non
     assert Path(where.stdout.strip()).is_relative_to(target)
     params = StdioServerParameters(
         command=sys.executable,
-        args=["-m", "bitrix24_scrum_mcp", "--sandbox"],
+        args=["-m", "bitrix24_scrum_mcp", "--sandbox", "--toolsets", "all"],
         cwd=str(tmp_path),
         env=env,
     )

@@ -46,7 +46,7 @@ async def _epic_names(url: str) -> set[str]:
 
 async def test_two_replicas_share_one_sandbox_file(tmp_path: Path) -> None:
     db = str(tmp_path / "portal.sqlite")
-    args = ["--sandbox", "--sandbox-db", db]
+    args = ["--sandbox", "--sandbox-db", db, "--toolsets", "all"]
     env = clean_env()
     with http_replica(args, env) as (a, proc_a), http_replica(args, env) as (b, proc_b):
         await wait_healthy(a.base, proc_a)

@@ -44,7 +44,9 @@ async def _run(*flags: str) -> tuple[list[dict[str, Any]], str]:
     # stderr goes to a file: a pipe nobody drains could fill up and stall the server.
     with anyio.fail_after(30), tempfile.TemporaryFile() as errfile:
         async with await anyio.open_process(
-            server_command("serve", "--sandbox", *flags), env=clean_env(), stderr=errfile
+            server_command("serve", "--sandbox", "--toolsets", "all", *flags),
+            env=clean_env(),
+            stderr=errfile,
         ) as proc:
             assert proc.stdin and proc.stdout
             await proc.stdin.send(stdin)

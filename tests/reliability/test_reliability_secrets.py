@@ -109,6 +109,7 @@ async def test_the_webhook_code_never_leaves_the_server_process(tmp_path: Path) 
             "BITRIX24_RATE_LIMIT": "0/0",
             "BITRIX24_TIMEOUT_READ": "0.3",
             "BITRIX24_MAX_RESPONSE_BYTES": "4096",
+            "BITRIX24_TOOLSETS": "all",
         }
         params = StdioServerParameters(
             command=sys.executable,

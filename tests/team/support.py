@@ -88,6 +88,7 @@ def sign_in_env(portal_origin: str, public_url: str, state: str, **extra: str) -
         "MCP_PUBLIC_URL": public_url,
         "BITRIX24_STATE_URL": state,
         "BITRIX24_STATE_KEY": STATE_KEY,
+        "BITRIX24_TOOLSETS": "all",  # the tests reach epic_* and sprint_get
         **extra,
     }
 
@@ -251,7 +252,7 @@ def write_private(path: Path, text: str) -> None:
 @contextmanager
 def tokens_server(tokens_file: Path, limits: Limits = FAST, **extra: str) -> Iterator[str]:
     """A team server whose people come from `tokens_file`; yields its /mcp URL."""
-    env = {"MCP_HTTP_TOKENS_FILE": str(tokens_file), **extra}
+    env = {"MCP_HTTP_TOKENS_FILE": str(tokens_file), "BITRIX24_TOOLSETS": "all", **extra}
     sock = bound_socket()
     with serve_on(sock, team_app(env, limits)):
         yield f"http://127.0.0.1:{sock.getsockname()[1]}/mcp"
