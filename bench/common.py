@@ -124,13 +124,18 @@ def free_port() -> int:
 
 
 def server_env(**extra: str) -> dict[str, str]:
-    """Environment for a server child: no stray BITRIX24_*/MCP_* settings or PYTHONPATH."""
+    """Environment for a server child: no stray BITRIX24_*/MCP_* settings or PYTHONPATH.
+
+    Every tool is offered (the scenarios call sprint_get, epic_add and the like, outside the
+    default profile), as in the runs before the profile existed, so figures stay comparable.
+    """
     env = {
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("BITRIX24_", "MCP_")) and k != "PYTHONPATH"
     }
     env.setdefault("PYTHONDONTWRITEBYTECODE", "0")
+    env["BITRIX24_TOOLSETS"] = "all"
     env.update(extra)
     return env
 

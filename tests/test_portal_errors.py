@@ -37,7 +37,7 @@ DOCUMENTED = [
     for method in SEED_METHODS
     for e in methods()[method]["errors"]
 ]
-# The older seed pages (../shared/seeds) also document these rows.
+# The older seed pages the project was specified from also document these rows.
 SEED_ONLY = [
     pytest.param("tasks.api.scrum.backlog.update", 100, "Could not find value for parameter {fields}", 400, id="ru-seed-fields"),
 ]  # fmt: skip

@@ -1,6 +1,6 @@
 """The spec table against the documentation: names, types, required flags, allowed values.
 
-A row that drifts from ../shared/b24-scrum/methods.json fails here, except for the
+A row that drifts from docs/spec/methods.json (our copy of the documentation) fails here, except for the
 documented ambiguities listed in DEVIATIONS, each with the reason we chose otherwise.
 """
 
