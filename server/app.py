@@ -168,7 +168,9 @@ def create_server(
                     return result
             except UnknownToolError as exc:
                 unknown = exc
-        if unknown is not None:
+        # pyright takes `attending` for a block that never swallows, but it does swallow the
+        # cancellation of a call whose client left, so `unknown` may still be None here.
+        if unknown is not None:  # pyright: ignore[reportUnnecessaryComparison]
             raise MCPError(INVALID_PARAMS, unknown.description)
         assert attendance.client_left  # only a disconnect ends the block without a result
         gone = ClientGoneError("the MCP client disconnected; the call was stopped")

@@ -11,19 +11,20 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any
 
 from mcp.shared.exceptions import MCPDeprecationWarning
+from mcp.types import LoggingLevel
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
 from bitrix24_scrum_mcp.redact import REDACTOR
 
 _records: ContextVar[list[logging.LogRecord] | None] = ContextVar("_records", default=None)
 
-MCP_LEVELS = {  # logging level -> MCP LoggingLevel
+MCP_LEVELS: dict[int, LoggingLevel] = {  # logging level -> MCP LoggingLevel
     logging.DEBUG: "debug",
     logging.INFO: "info",
     logging.WARNING: "warning",
@@ -64,7 +65,7 @@ class ClientLogLevel:
 
 
 @asynccontextmanager
-async def forwarded(ctx: Any, asked: ClientLogLevel) -> AsyncIterator[None]:
+async def forwarded(ctx: Any, asked: ClientLogLevel) -> AsyncGenerator[None, None]:
     buffer: list[logging.LogRecord] = []
     token = _records.set(buffer)
     try:
@@ -79,7 +80,7 @@ async def forwarded(ctx: Any, asked: ClientLogLevel) -> AsyncIterator[None]:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", MCPDeprecationWarning)
                 await ctx.session.send_log_message(
-                    level,  # type: ignore[arg-type]
+                    level,
                     REDACTOR.scrub(record.getMessage()),
                     logger=record.name,
                     related_request_id=ctx.request_id,

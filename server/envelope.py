@@ -16,6 +16,7 @@ import anyio.to_thread
 
 from bitrix24_scrum_mcp import big_json
 from bitrix24_scrum_mcp.errors import BadResponseError, remote_error
+from bitrix24_scrum_mcp.json_types import is_object
 from bitrix24_scrum_mcp.redact import REDACTOR
 
 LARGE_BODY_BYTES = 256 * 1024
@@ -28,7 +29,7 @@ class RestResult:
     result: Any
     total: int | None = None
     next: int | None = None
-    time: dict[str, Any] = field(default_factory=dict)
+    time: dict[str, Any] = field(default_factory=dict[str, Any])
 
 
 def _describe_body(content_type: str) -> str:
@@ -91,7 +92,7 @@ def parse(method: str, status: int, content_type: str, body: bytes | bytearray) 
             method=method,
             http_status=status,
         ) from None
-    if isinstance(data, dict):
+    if is_object(data):
         if data.get("error") not in (None, ""):
             description = data.get("error_description")
             return _raise(method, status, data["error"], description)
@@ -100,12 +101,12 @@ def parse(method: str, status: int, content_type: str, body: bytes | bytearray) 
                 data["result"],
                 total=_as_int(data.get("total")),
                 next=_as_int(data.get("next")),
-                time=timing if isinstance(timing := data.get("time"), dict) else {},
+                time=timing if is_object(timing := data.get("time")) else {},
             )
         if data.get("status") in ("success", "error") and isinstance(data.get("errors"), list):
             errors: list[Any] = data["errors"]
             if data["status"] == "error" or errors:
-                first = errors[0] if errors and isinstance(errors[0], dict) else {}
+                first: dict[str, Any] = errors[0] if errors and is_object(errors[0]) else {}
                 return _raise(method, status, first.get("code", 0), first.get("message"))
             return RestResult(data)
     if status >= 400:

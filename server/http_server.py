@@ -74,7 +74,7 @@ class LimitedH11Protocol(H11Protocol):
     _header_timer: asyncio.TimerHandle | None = None
     _opened: float = 0.0
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+    def connection_made(self, transport: asyncio.Transport) -> None:
         super().connection_made(transport)
         self._opened = time.monotonic()
         self._header_timer = None

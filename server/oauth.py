@@ -28,6 +28,7 @@ import httpx2
 from bitrix24_scrum_mcp.certificates import CertificateError, connect_failure
 from bitrix24_scrum_mcp.config import DEFAULT_OAUTH_SERVER, OAuth, Secret
 from bitrix24_scrum_mcp.errors import AuthError, Bitrix24Error
+from bitrix24_scrum_mcp.json_types import is_object
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +101,7 @@ class TokenKeeper:
         except (OSError, ValueError):
             logger.warning("ignoring unreadable token file %s", path)
             return
-        if isinstance(saved, dict) and saved.get("access_token") and saved.get("refresh_token"):
+        if is_object(saved) and saved.get("access_token") and saved.get("refresh_token"):
             self._access = Secret(str(saved["access_token"]))
             self._refresh = Secret(str(saved["refresh_token"]))
 
@@ -153,8 +154,8 @@ class TokenKeeper:
                 method=cause.method,
                 http_status=cause.http_status,
             ) from None
-        if not isinstance(data, dict) or not data.get("access_token") or data.get("error"):
-            reason = data.get("error") if isinstance(data, dict) else None
+        if not is_object(data) or not data.get("access_token") or data.get("error"):
+            reason = data.get("error") if is_object(data) else None
             if not isinstance(reason, str) or not reason:
                 reason = "no access_token in the answer"
             raise AuthError(

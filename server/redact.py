@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import cast
 from urllib.parse import quote
 
 MASK = "***"
@@ -59,9 +60,10 @@ class Redactor:
         if isinstance(value, str):
             return self.scrub(value)
         if isinstance(value, dict):
-            return {self.scrub_any(k): self.scrub_any(v) for k, v in value.items()}
+            items = cast("dict[object, object]", value).items()
+            return {self.scrub_any(k): self.scrub_any(v) for k, v in items}
         if isinstance(value, (list, tuple)):
-            return [self.scrub_any(v) for v in value]
+            return [self.scrub_any(v) for v in cast("list[object] | tuple[object, ...]", value)]
         return value
 
 

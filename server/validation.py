@@ -8,7 +8,7 @@ detail too: `InvalidArgumentsError.one_line`).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, ValidationError
 
@@ -48,7 +48,7 @@ def _model_in(annotation: Any) -> Any:
     """The BaseModel inside `X | None` / `list[X]`, if any."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
-    for arg in getattr(annotation, "__args__", ()):
+    for arg in getattr(cast(object, annotation), "__args__", ()):
         found = _model_in(arg)
         if found is not None:
             return found
