@@ -18,7 +18,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -205,8 +205,9 @@ class StdioPeer:
             line = await self.proc.stdout.readline()
             if not line:
                 break
-            message = json.loads(line)
-            future = self._waiting.pop(message.get("id"), None)  # type: ignore[arg-type]
+            message: dict[str, Any] = json.loads(line)
+            key = message.get("id")  # None for a notification
+            future = self._waiting.pop(key, None) if isinstance(key, int) else None
             if future is not None and not future.done():
                 future.set_result(message)
         for future in self._waiting.values():
@@ -283,7 +284,7 @@ async def stdio_session(
     env: dict[str, str],
     stderr: Any = asyncio.subprocess.DEVNULL,
     cwd: Path | None = None,
-) -> AsyncIterator[StdioPeer]:
+) -> AsyncGenerator[StdioPeer, None]:
     peer = await spawn(args, env, stderr, cwd)
     try:
         await peer.initialize()
@@ -366,7 +367,7 @@ def dump(data: Any) -> str:
 @contextlib.asynccontextmanager
 async def background(
     args: Sequence[str], env: dict[str, str], health_url: str, stderr_path: Path | None = None
-) -> AsyncIterator[asyncio.subprocess.Process]:
+) -> AsyncGenerator[asyncio.subprocess.Process, None]:
     """A child process that serves HTTP; yielded once `health_url` answers; stopped after."""
     stderr = open(stderr_path, "wb") if stderr_path else asyncio.subprocess.DEVNULL
     proc = await asyncio.create_subprocess_exec(
@@ -388,12 +389,12 @@ async def background(
             except TimeoutError:
                 proc.kill()
                 await proc.wait()
-        if stderr_path:
-            stderr.close()  # type: ignore[union-attr]
+        if not isinstance(stderr, int):  # a file of ours, not DEVNULL
+            stderr.close()
 
 
 @contextlib.asynccontextmanager
-async def sandbox_portal(rate: str | None = None) -> AsyncIterator[str]:
+async def sandbox_portal(rate: str | None = None) -> AsyncGenerator[str, None]:
     """The sandbox on loopback HTTP in its own process; yields its webhook URL."""
     from bitrix24_scrum_mcp.sandbox import DEMO_USER_ID, DEMO_WEBHOOK_CODE
 
@@ -407,7 +408,7 @@ async def sandbox_portal(rate: str | None = None) -> AsyncIterator[str]:
 
 
 @contextlib.asynccontextmanager
-async def http_server(env: dict[str, str]) -> AsyncIterator[tuple[str, int]]:
+async def http_server(env: dict[str, str]) -> AsyncGenerator[tuple[str, int], None]:
     """Our server with `serve --transport http` on a free port; yields (MCP endpoint, pid)."""
     port = free_port()
     args = our_server("--transport", "http", "--port", str(port))

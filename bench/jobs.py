@@ -22,7 +22,7 @@ import argparse
 import contextlib
 import json
 import math
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,7 +68,7 @@ class Path:
             raise RuntimeError(f"{tool} failed: {text}")
         return result.structured_content or {}
 
-    async def batch(self, calls: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+    async def batch(self, calls: Sequence[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
         """scrum_batch: the results of every call, in order (each must succeed)."""
         out = await self.call(
             "scrum_batch", {"calls": [{"tool": t, "arguments": a} for t, a in calls]}
@@ -84,7 +84,7 @@ class Path:
 
 
 @contextlib.asynccontextmanager
-async def fresh_path(enc: Any) -> AsyncIterator[Path]:
+async def fresh_path(enc: Any) -> AsyncGenerator[Path, None]:
     """Our server on a freshly seeded sandbox, unpaced (requests are counted, not timed)."""
     app = create_app(Portal(":memory:", seed=True))
     url = f"http://127.0.0.1/rest/{DEMO_USER_ID}/{DEMO_WEBHOOK_CODE}/"
@@ -171,7 +171,8 @@ async def backlog_workbench(p: Path) -> Any:
 
 
 def _greedy(points: list[tuple[int, str]]) -> list[int]:
-    left, taken = float(CAPACITY), []
+    left = float(CAPACITY)
+    taken: list[int] = []
     for task, raw in points:
         try:
             value = float(raw)

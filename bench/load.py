@@ -32,7 +32,7 @@ import socket
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,7 +59,7 @@ GOALS = {"fresh_latency_s": 2.0, "stall_ms": 100.0, "peak_rss_mib": 150.0}
 @dataclass
 class Portal:
     port: int = 0
-    arrivals: list[tuple[float, str]] = field(default_factory=list)
+    arrivals: list[tuple[float, str]] = field(default_factory=list[tuple[float, str]])
     huge: bytes = b""
 
     @property
@@ -89,7 +89,7 @@ def _huge_answer(items: int) -> bytes:
 
 
 @contextlib.contextmanager
-def recording_portal(huge_items: int = 0) -> Iterator[Portal]:
+def recording_portal(huge_items: int = 0) -> Generator[Portal, None, None]:
     import uvicorn
     from starlette.applications import Starlette
     from starlette.requests import Request
@@ -244,7 +244,7 @@ async def _ping(url: str) -> float:
 
     async with httpx2.AsyncClient(timeout=30.0, headers=HEADERS) as http:
         began = time.monotonic()
-        body = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}
+        body: dict[str, Any] = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}
         response = await http.post(url, content=json.dumps(body).encode())
         assert response.status_code == 200, response.text
         return time.monotonic() - began
@@ -276,7 +276,7 @@ async def _large(quick: bool) -> dict[str, Any]:
                 done.set()
                 return result, time.monotonic() - began
 
-            quiet = []
+            quiet: list[float] = []
             for _ in range(20):  # the ping on an idle loop, for reference
                 began = time.monotonic()
                 await peer.request("tools/list")
@@ -287,7 +287,8 @@ async def _large(quick: bool) -> dict[str, Any]:
             after = rss_kib(peer.pid)
     slow_callbacks = await _slow_callbacks(portal_items=items)
     text = result["content"][0]["text"]
-    page = result.get("structuredContent") or {}
+    page: dict[str, Any] = result.get("structuredContent") or {}
+    truncated: dict[str, Any] = page.get("truncated") or {}
     stall_ms = (max(pings) - sorted(quiet)[len(quiet) // 2]) * 1000 if pings else None
     return {
         "items": items,
@@ -303,7 +304,7 @@ async def _large(quick: bool) -> dict[str, Any]:
         "result_bytes": len(text.encode()),
         "result_items": len(page.get("items", [])),
         "max_result_bytes": MAX_RESULT_BYTES,
-        "truncated_note": (page.get("truncated") or {}).get("note", ""),
+        "truncated_note": truncated.get("note", ""),
         "before": "18 s, a concurrent call waited 17.9 s, RSS 318 MB, a 12 MB tool result",
     }
 

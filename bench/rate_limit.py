@@ -116,7 +116,8 @@ def _rate_errors_in(result: dict[str, Any]) -> tuple[int, int]:
     rate = other = 0
     for item in data.get("results", []):
         if not item.get("ok"):
-            if (item.get("error") or {}).get("error") == RATE_ERROR:
+            error: dict[str, Any] = item.get("error") or {}
+            if error.get("error") == RATE_ERROR:
                 rate += 1
             else:
                 other += 1

@@ -33,7 +33,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,7 +74,7 @@ class Run:
 
 
 @contextlib.contextmanager
-def stand_in_portal() -> Iterator[tuple[Portal, Any, str]]:
+def stand_in_portal() -> Generator[tuple[Portal, Any, str], None, None]:
     """The sandbox with the documented leaky bucket, on loopback, in a thread of this process."""
     portal = Portal(seed=True)
     faults = FaultConfig(rate_limit_drain_per_s=RATE, rate_limit_threshold=BURST)
@@ -151,7 +151,9 @@ class RedisProcess:
 
 
 @contextlib.asynccontextmanager
-async def replicas(webhook: str, redis_url: str | None, logs: Path) -> AsyncIterator[list[Any]]:
+async def replicas(
+    webhook: str, redis_url: str | None, logs: Path
+) -> AsyncGenerator[list[Any], None]:
     """REPLICAS servers; yields [(url, process)] once every one answers /healthz."""
     env = server_env(BITRIX24_WEBHOOK_URL=webhook, BITRIX24_RATE_LIMIT=f"{RATE:g}/{BURST}")
     if redis_url:
@@ -226,7 +228,7 @@ async def _worker(servers: list[Any], run: Run, until: float, counter: Iterator[
                     status, description = "unknown", type(exc).__name__
                     break
                 if result.get("isError"):
-                    error = result.get("structuredContent") or {}
+                    error: dict[str, Any] = result.get("structuredContent") or {}
                     status = str(error.get("error"))
                     description = str(error.get("error_description", ""))[:240]
                 else:

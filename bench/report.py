@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 EXPERIMENTS = Path(__file__).resolve().parent / "experiments.md"
 OVERHEAD_GOAL_MS = 2.0
@@ -41,7 +41,7 @@ def _failed(section: dict[str, Any] | None) -> list[str] | None:
 
 def _summary(r: dict[str, Any]) -> list[str]:
     rows: list[list[Any]] = []
-    cs = r.get("coldstart") or {}
+    cs: dict[str, Any] = r.get("coldstart") or {}
     if "ratio_p50" in cs:
         rows.append(
             [
@@ -51,7 +51,7 @@ def _summary(r: dict[str, Any]) -> list[str]:
                 _ok(cs["met"]),
             ]
         )
-    oh = r.get("overhead") or {}
+    oh: dict[str, Any] = r.get("overhead") or {}
     if "added_ms" in oh:
         rows.append(
             [
@@ -61,7 +61,7 @@ def _summary(r: dict[str, Any]) -> list[str]:
                 _ok(oh["added_ms"]["p50"] < OVERHEAD_GOAL_MS),
             ]
         )
-    tp = r.get("throughput") or {}
+    tp: dict[str, Any] = r.get("throughput") or {}
     if "stdio" in tp:
         conc = f"concurrent_{tp['concurrency']}"
         rows.append(
@@ -81,7 +81,7 @@ def _summary(r: dict[str, Any]) -> list[str]:
                 "—",
             ]
         )
-    rl = r.get("ratelimit") or {}
+    rl: dict[str, Any] = r.get("ratelimit") or {}
     for sc in rl.get("scenarios", []):
         if sc.get("client_pacing") == "off":
             continue
@@ -97,7 +97,8 @@ def _summary(r: dict[str, Any]) -> list[str]:
                 ]
             )
         errors = sum(
-            (sc.get(m) or {}).get("rate_limit_errors_surfaced", 0) for m in ("per_call", "bulk")
+            cast("dict[str, Any]", sc.get(m) or {}).get("rate_limit_errors_surfaced", 0)
+            for m in ("per_call", "bulk")
         )
         rows.append(
             [
@@ -107,7 +108,7 @@ def _summary(r: dict[str, Any]) -> list[str]:
                 _ok(errors == 0),
             ]
         )
-    tk = r.get("tokens") or {}
+    tk: dict[str, Any] = r.get("tokens") or {}
     if "variants" in tk:
         a = tk["variants"]["all tools"]
         rows.append(
@@ -146,7 +147,7 @@ def _summary(r: dict[str, Any]) -> list[str]:
                         _ok(goal["met"]),
                     ]
                 )
-    mem = (tp.get("memory") or {}) if tp else {}
+    mem: dict[str, Any] = (tp.get("memory") or {}) if tp else {}
     if mem:
         rows.append(
             [
@@ -158,9 +159,10 @@ def _summary(r: dict[str, Any]) -> list[str]:
             ]
         )
     rows += _load_summary(r.get("load") or {})
-    rp = r.get("replicas") or {}
+    rp: dict[str, Any] = r.get("replicas") or {}
     if "redis" in rp:
-        shared, alone = rp["redis"], rp.get("local") or {}
+        shared: dict[str, Any] = rp["redis"]
+        alone: dict[str, Any] = rp.get("local") or {}
         rows.append(
             [
                 f"8. {shared['replicas']} replicas with Redis: writes/s (steady) vs ceiling",
@@ -194,7 +196,7 @@ def _summary(r: dict[str, Any]) -> list[str]:
                     _ok(faults["lost_writes"] == 0 and faults["doubled_writes"] == 0),
                 ]
             )
-    jb = r.get("jobs") or {}
+    jb: dict[str, Any] = r.get("jobs") or {}
     if "jobs" in jb:
         worst = max(j["token_ratio"] for j in jb["jobs"])
         most_calls = max(j["workbench"]["calls"] for j in jb["jobs"])
@@ -366,7 +368,7 @@ def _coldstart(cs: dict[str, Any]) -> list[str]:
         ),
         "",
     ]
-    imports = cs.get("imports") or {}
+    imports: dict[str, Any] = cs.get("imports") or {}
     if imports:
         out += [
             "`-X importtime` of the same start-up, self time summed per top-level package "
@@ -428,7 +430,7 @@ def _throughput(tp: dict[str, Any]) -> list[str]:
         "call over a keep-alive pool. CPU = the server process's user+system time per call.",
         "",
     ]
-    rows = []
+    rows: list[list[Any]] = []
     for path in ("direct", "stdio", "http"):
         for mode in ("sequential", conc):
             s = tp[path][mode]
@@ -457,7 +459,7 @@ def _ratelimit(rl: dict[str, Any]) -> list[str]:
         "errors in the tool results the caller got.",
         "",
     ]
-    rows = []
+    rows: list[list[Any]] = []
     for sc in rl["scenarios"]:
         for mode, label in (("per_call", "(a) per task"), ("bulk", "(b) scrum_batch")):
             m = sc.get(mode)
@@ -799,7 +801,7 @@ def render(r: dict[str, Any]) -> str:
         lines += ["", f"## {title}", "", f"Command: `{command}{quick}` (or `{r['command']}`)", ""]
         section = r.get(key)
         failure = _failed(section)
-        lines += failure if failure else fn(section)  # type: ignore[arg-type]
+        lines += failure if failure is not None else fn(section or {})
     if EXPERIMENTS.exists():
         lines += ["", EXPERIMENTS.read_text().rstrip()]
     return "\n".join(lines) + "\n"

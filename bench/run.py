@@ -74,7 +74,7 @@ def main() -> int:
     results.update(
         {"machine": machine(), "mode": "quick" if args.quick else "full", "command": command}
     )
-    failed = []
+    failed: list[str] = []
     began = time.perf_counter()
     for name in wanted:
         log(f"== {name}")

@@ -25,10 +25,13 @@ import gzip
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from common import DUMMY_WEBHOOK, ROOT, candidate_server, dump, server_env, stdio_session
+
+from bitrix24_scrum_mcp.json_types import is_array, is_object
 
 O200K_URL = "https://openaipublic.blob.core.windows.net/encodings/o200k_base.tiktoken"
 O200K_SHA256 = "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d"
@@ -52,9 +55,8 @@ NAME_GOAL = 60
 
 def encoder() -> Any:
     """tiktoken's o200k_base, loaded without network from bpe-openai's bundled file."""
-    import bpe_openai
+    import bpe_openai  # pyright: ignore[reportMissingTypeStubs]  (a Rust extension; we read its __file__)
     import tiktoken
-    import tiktoken.load
 
     cache_key = hashlib.sha1(O200K_URL.encode()).hexdigest()  # tiktoken's cache file name
     target = CACHE_DIR / cache_key
@@ -129,7 +131,7 @@ def llm_view_default(enc: Any, tool: dict[str, Any]) -> int:
 
 
 def measure_tools(enc: Any, tools: list[dict[str, Any]]) -> dict[str, Any]:
-    rows = []
+    rows: list[dict[str, Any]] = []
     for tool in tools:
         rest = {
             k: v for k, v in tool.items() if k not in ("description", "inputSchema", "outputSchema")
@@ -173,9 +175,9 @@ def _hotspots(enc: Any, tools: list[dict[str, Any]]) -> list[dict[str, Any]]:
     counts: dict[str, list[int]] = {}
 
     def walk(node: Any, where: str) -> None:
-        if isinstance(node, dict):
+        if is_object(node):
             for key, value in node.items():
-                if key == "properties" and isinstance(value, dict):
+                if key == "properties" and is_object(value):
                     for prop, sub in value.items():
                         text = _compact({prop: sub})
                         counts.setdefault(f"{where}.properties.{prop}", []).append(
@@ -184,7 +186,7 @@ def _hotspots(enc: Any, tools: list[dict[str, Any]]) -> list[dict[str, Any]]:
                         walk(sub, where)
                 else:
                     walk(value, where)
-        elif isinstance(node, list):
+        elif is_array(node):
             for item in node:
                 walk(item, where)
 
@@ -198,11 +200,11 @@ def _hotspots(enc: Any, tools: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return ranked[:15]
 
 
-def _strip(node: Any, test: Any) -> Any:
+def _strip(node: Any, test: Callable[[str, Any], bool]) -> Any:
     """A deep copy of `node` without the dict members for which test(key, value) is true."""
-    if isinstance(node, dict):
+    if is_object(node):
         return {k: _strip(v, test) for k, v in node.items() if not test(k, v)}
-    if isinstance(node, list):
+    if is_array(node):
         return [_strip(v, test) for v in node]
     return node
 
@@ -237,7 +239,7 @@ def _undeclared_maps(tool: dict[str, Any]) -> dict[str, Any]:
 
 
 # Measured what-ifs: each transform applied alone to the full list, tokens saved.
-WHAT_IFS: tuple[tuple[str, Any], ...] = (
+WHAT_IFS: tuple[tuple[str, Callable[[dict[str, Any]], dict[str, Any]]], ...] = (
     ("drop outputSchema entirely", lambda t: {k: v for k, v in t.items() if k != "outputSchema"}),
     ("drop minimum 1 on ids", lambda t: _strip(t, lambda k, v: k == "minimum" and v == 1)),
     ("drop all pattern keywords", lambda t: _strip(t, lambda k, v: k == "pattern")),
@@ -259,7 +261,7 @@ WHAT_IFS: tuple[tuple[str, Any], ...] = (
 
 def what_ifs(enc: Any, tools: list[dict[str, Any]]) -> list[dict[str, Any]]:
     base = _count(enc, {"tools": tools})
-    rows = []
+    rows: list[dict[str, Any]] = []
     for label, transform in WHAT_IFS:
         changed = [transform(t) for t in tools]
         after = _count(enc, {"tools": changed})
