@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from typing import Any
 
 import httpx2
 from mcp import Client
+from mcp.types import CallToolResult, TextContent
 
 from bitrix24_scrum_mcp.app import create_server
 from bitrix24_scrum_mcp.client import Bitrix24Client
@@ -27,7 +28,7 @@ async def mcp_session(
     specs: Sequence[ToolSpec] | None = None,
     limits: Limits = FAST,
     transport: httpx2.AsyncBaseTransport | None = None,
-) -> AsyncIterator[tuple[Client, Bitrix24Client]]:
+) -> AsyncGenerator[tuple[Client, Bitrix24Client], None]:
     """An in-process MCP client session on our server, forwarding to `webhook_url`.
 
     Every tool unless `specs` says otherwise: the tests reach each one.
@@ -43,3 +44,16 @@ async def mcp_session(
 
 def limits(**changes: Any) -> Limits:
     return replace(FAST, **changes)
+
+
+def text_of(result: CallToolResult) -> str:
+    """The text of a tool result's first content block (our results have one text block)."""
+    block = result.content[0]
+    assert isinstance(block, TextContent)
+    return block.text
+
+
+def data_of(result: CallToolResult) -> dict[str, Any]:
+    """A tool result's `structured_content` (every tool of ours returns one)."""
+    assert result.structured_content is not None
+    return result.structured_content

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -20,7 +20,7 @@ class LiveSandbox:
 @contextmanager
 def running_sandbox(
     *, faults: FaultConfig | None = None, db_path: str = ":memory:"
-) -> Iterator[LiveSandbox]:
+) -> Generator[LiveSandbox, None, None]:
     portal = Portal(db_path, seed=True)
     faults = faults or FaultConfig()
     with serving(create_app(portal, faults=faults)) as port:

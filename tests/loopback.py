@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import contextmanager
 from typing import Any
 
@@ -16,7 +16,7 @@ import uvicorn
 
 
 @contextmanager
-def serving(app: Any, *, tls_key_and_chain: str | None = None) -> Iterator[int]:
+def serving(app: Any, *, tls_key_and_chain: str | None = None) -> Generator[int, None, None]:
     """Yield the port `app` is served on at 127.0.0.1; stop the server afterwards.
 
     `tls_key_and_chain`: a PEM file with the private key and certificate chain to serve

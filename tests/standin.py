@@ -8,7 +8,7 @@ sandbox emulator.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -106,7 +106,7 @@ class _DroppedResponse(Response):
 
 
 @contextmanager
-def running_standin() -> Iterator[StandIn]:
+def running_standin() -> Generator[StandIn, None, None]:
     standin = StandIn(port=0)
     with serving(_app(standin)) as port:
         standin.port = port

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from bitrix24_scrum_mcp.sandbox.seed import DEMO_BACKLOG_ID, DEMO_SCRUM_GROUP_ID
-from tests.helpers import mcp_session
+from tests.helpers import data_of, mcp_session
 from tests.live_sandbox import LiveSandbox
 
 pytestmark = pytest.mark.anyio
@@ -44,7 +44,7 @@ async def test_moving_200_tasks_into_a_sprint_costs_at_most_4_requests(
             "sprint_add",
             {"fields": {**SPRINT_DATES, "groupId": DEMO_SCRUM_GROUP_ID, "name": "Big sprint"}},
         )
-        sprint_id = sprint.structured_content["id"]  # type: ignore[index]
+        sprint_id = data_of(sprint)["id"]
         before = sandbox.portal.request_count
         moved = await _bulk(
             session,
@@ -102,13 +102,13 @@ async def test_limit_fetches_later_pages_in_one_batch_request(sandbox: LiveSandb
                 "limit": 500,
             },
         )
-    data = page.structured_content
+    data = data_of(page)
     assert used == 2  # the first page, then pages 2-3 together in one batch
-    assert len(data["items"]) == 120 and data["next"] == 120  # type: ignore[index]
-    ids = [int(t["id"]) for t in whole.structured_content["items"]]  # type: ignore[index]
-    assert ids == sorted(set(ids)) and len(ids) == whole.structured_content["total"]  # type: ignore[index]
-    assert "next" not in whole.structured_content  # type: ignore[operator]
-    assert [int(t["id"]) for t in data["items"]] == ids[:120]  # type: ignore[index]
+    assert len(data["items"]) == 120 and data["next"] == 120
+    ids = [int(t["id"]) for t in data_of(whole)["items"]]
+    assert ids == sorted(set(ids)) and len(ids) == data_of(whole)["total"]
+    assert "next" not in data_of(whole)
+    assert [int(t["id"]) for t in data["items"]] == ids[:120]
 
 
 async def test_progress_is_reported_for_bulk_calls_when_asked(sandbox: LiveSandbox) -> None:
@@ -134,7 +134,7 @@ async def test_backlog_and_sprint_round_trip_on_the_sandbox(sandbox: LiveSandbox
             {"fields": {"groupId": DEMO_SCRUM_GROUP_ID, "name": "S9", "status": "planned",
                         "dateStart": "2024-10-01T09:00:00+03:00", "dateEnd": "2024-10-15T09:00:00+03:00"}},
         )  # fmt: skip
-        sprint_id = added.structured_content["id"]  # type: ignore[index]
+        sprint_id = data_of(added)["id"]
         updated = await session.call_tool(
             "sprint_update", {"id": sprint_id, "fields": {"name": "S10"}}
         )
@@ -142,8 +142,8 @@ async def test_backlog_and_sprint_round_trip_on_the_sandbox(sandbox: LiveSandbox
         await session.call_tool("task_update", {"id": 104, "fields": {"entityId": sprint_id}})
         second_start = await session.call_tool("sprint_start", {"id": sprint_id})
         again = await session.call_tool("sprint_start", {"id": sprint_id})
-    assert backlog.structured_content["id"] == DEMO_BACKLOG_ID  # type: ignore[index]
-    assert updated.structured_content["name"] == "S10"  # type: ignore[index]
-    assert second_start.structured_content["status"] == "active"  # type: ignore[index]
+    assert data_of(backlog)["id"] == DEMO_BACKLOG_ID
+    assert data_of(updated)["name"] == "S10"
+    assert data_of(second_start)["status"] == "active"
     assert again.is_error
-    assert again.structured_content["error_description"] == "Sprint must be planned"  # type: ignore[index]
+    assert data_of(again)["error_description"] == "Sprint must be planned"

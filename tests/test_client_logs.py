@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from mcp import Client
 from mcp.shared.exceptions import MCPDeprecationWarning
+from mcp.types import LoggingLevel
 
 from bitrix24_scrum_mcp.app import create_server
 from bitrix24_scrum_mcp.client import Bitrix24Client
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.anyio
 
 
 async def _sprint_get_after_one_rate_limit(
-    standin: StandIn, *, set_level: str | None = None, **client_options: Any
+    standin: StandIn, *, set_level: LoggingLevel | None = None, **client_options: Any
 ) -> list[Any]:
     """Call sprint_get once while the portal refuses the first try; return the log messages."""
     replies = iter([error("QUERY_LIMIT_EXCEEDED", "Too many requests", 503), ok({"id": 1})])
@@ -37,7 +38,7 @@ async def _sprint_get_after_one_rate_limit(
             if set_level is not None:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", MCPDeprecationWarning)
-                    await session.set_logging_level(set_level)  # type: ignore[arg-type]
+                    await session.set_logging_level(set_level)
             result = await session.call_tool("sprint_get", {"id": 1})
     finally:
         await client.aclose()

@@ -10,7 +10,7 @@ import pytest
 
 from bitrix24_scrum_mcp.tools import ALL_TOOLS
 from bitrix24_scrum_mcp.tools.schema import input_schema, output_schema
-from tests.helpers import mcp_session
+from tests.helpers import data_of, mcp_session, text_of
 from tests.standin import StandIn
 from tests.test_forwarding import COMPANION_CASES, SCRUM_CASES
 from tests.tool_cases import example_arguments
@@ -99,10 +99,10 @@ async def test_invalid_arguments_are_rejected_before_any_request(
 async def test_unknown_field_error_lists_the_allowed_names(standin: StandIn) -> None:
     async with mcp_session(standin.webhook_url) as (session, _):
         result = await session.call_tool("backlog_add", {"fields": {"groupid": 1, "createdBy": 1}})
-    details = result.structured_content["details"]  # type: ignore[index]
+    details = data_of(result)["details"]
     assert {"field": "fields.groupid", "type": "extra_forbidden",
             "message": "unknown field; allowed: groupId, createdBy, modifiedBy"} in details  # fmt: skip
-    assert result.content[0].text == (
+    assert text_of(result) == (
         "backlog_add: 2 invalid arguments, nothing was sent:\n"
         "fields.groupid: unknown field; allowed: groupId, createdBy, modifiedBy\n"
         "fields.groupId: required field is missing"
@@ -116,7 +116,7 @@ async def test_error_text_lists_every_problem_so_one_retry_fixes_the_call(
     arguments = {"fields": {"groupid": 11, "name": "x", "dateStart": "2024-13-45"}}
     async with mcp_session(standin.webhook_url) as (session, _):
         result = await session.call_tool("sprint_add", arguments)
-    text = result.content[0].text  # type: ignore[union-attr]
+    text = text_of(result)
     assert text.splitlines() == [
         "sprint_add: 5 invalid arguments, nothing was sent:",
         "fields.groupid: unknown field; allowed: groupId, name, sort, createdBy, modifiedBy, "
@@ -125,7 +125,7 @@ async def test_error_text_lists_every_problem_so_one_retry_fixes_the_call(
         "fields.dateStart: '2024-13-45' is not a valid date; use YYYY-MM-DDThh:mm:ss+hh:mm or "
         "a unix timestamp",
     ]
-    assert len(result.structured_content["details"]) == 5  # type: ignore[index]
+    assert len(data_of(result)["details"]) == 5
     assert standin.requests == []
 
 
@@ -136,18 +136,18 @@ async def test_error_text_is_capped_and_points_to_the_full_details(standin: Stan
     ]
     async with mcp_session(standin.webhook_url) as (session, _):
         result = await session.call_tool("scrum_batch", {"calls": calls})
-    text = result.content[0].text  # type: ignore[union-attr]
+    text = text_of(result)
     assert len(text) < 1400
     assert "calls[0].arguments.id, calls[1].arguments.id" in text
     assert "and 291 more: Input should be greater than or equal to 1" in text
     assert text.endswith("\n(+38 more; all of them are in structuredContent.details)")
-    assert len(result.structured_content["details"]) == 299 + 40  # type: ignore[index]
+    assert len(data_of(result)["details"]) == 299 + 40
 
 
 async def test_list_filter_key_typo_names_the_documented_fields(standin: StandIn) -> None:
     async with mcp_session(standin.webhook_url) as (session, _):
         result = await session.call_tool("sprint_list", {"filter": {"GROUPID": 1}})
-    [detail] = result.structured_content["details"]  # type: ignore[index]
+    [detail] = data_of(result)["details"]
     assert detail["field"] == "filter"
     assert "unknown filter field 'GROUPID'" in detail["message"]
     assert "GROUP_ID" in detail["message"]
@@ -166,8 +166,8 @@ async def test_dates_outside_the_documented_formats_are_rejected(
             {"fields": {"groupId": 1, "name": "S", "status": "planned", "dateStart": date,
                         "dateEnd": "2021-11-29T00:00:00+02:00"}},
         )  # fmt: skip
-    assert result.structured_content["error"] == "INVALID_ARGUMENTS"  # type: ignore[index]
-    fields = [d["field"] for d in result.structured_content["details"]]  # type: ignore[index]
+    assert data_of(result)["error"] == "INVALID_ARGUMENTS"
+    fields = [d["field"] for d in data_of(result)["details"]]
     assert fields == ["fields.dateStart"]
     assert standin.requests == []
 
@@ -181,6 +181,6 @@ async def test_bulk_with_one_bad_call_sends_nothing_and_names_it(standin: StandI
     calls.append({"tool": "no_such_tool", "arguments": {}})
     async with mcp_session(standin.webhook_url) as (session, _):
         result = await session.call_tool("scrum_batch", {"calls": calls})
-    fields = [d["field"] for d in result.structured_content["details"]]  # type: ignore[index]
+    fields = [d["field"] for d in data_of(result)["details"]]
     assert fields == ["calls[77].arguments.fields.entityId", "calls[119].tool"]
     assert standin.requests == []

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import mcp_session
+from tests.helpers import data_of, mcp_session, text_of
 from tests.spec_source import methods
 from tests.standin import StandIn, error
 from tests.test_forwarding import SCRUM_CASES
@@ -58,7 +58,7 @@ async def test_documented_error_passes_through_exactly(
         "http_status": status,
         "retryable": False,
     }
-    assert message in result.content[0].text and "\n" not in result.content[0].text
+    assert message in text_of(result) and "\n" not in text_of(result)
     assert len(standin.requests) == 1  # a refused write is not repeated
 
 
@@ -81,7 +81,7 @@ async def test_task_get_error_under_http_200_is_still_an_error(standin: StandIn)
     async with mcp_session(standin.webhook_url) as (session, _):
         result = await session.call_tool("task_get", {"id": 999})
     assert result.is_error
-    assert result.structured_content["http_status"] == 200  # type: ignore[index]
+    assert data_of(result)["http_status"] == 200
 
 
 async def test_task_update_error_in_the_ajax_envelope_is_an_error(standin: StandIn) -> None:
@@ -91,5 +91,5 @@ async def test_task_update_error_in_the_ajax_envelope_is_an_error(standin: Stand
     standin.reply_with(Reply(status=400, body=body))
     async with mcp_session(standin.webhook_url) as (session, _):
         result = await session.call_tool("task_update", {"id": 1, "fields": {"epicId": 9}})
-    assert result.structured_content["error"] == 0  # type: ignore[index]
-    assert result.structured_content["error_description"] == "Epic not found"  # type: ignore[index]
+    assert data_of(result)["error"] == 0
+    assert data_of(result)["error_description"] == "Epic not found"

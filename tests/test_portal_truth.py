@@ -23,7 +23,7 @@ from bitrix24_scrum_mcp.sandbox.seed import (
     DEMO_SPRINT_ID,
 )
 from bitrix24_scrum_mcp.tools import ALL_TOOLS
-from tests.helpers import FAST, mcp_session
+from tests.helpers import FAST, mcp_session, text_of
 from tests.live_sandbox import LiveSandbox
 from tests.standin import StandIn, error
 
@@ -45,7 +45,7 @@ async def _failed(
     result = await session.call_tool(tool, arguments)
     assert result.is_error, result.content
     assert result.structured_content is not None
-    return result.structured_content, result.content[0].text  # type: ignore[union-attr]
+    return result.structured_content, text_of(result)
 
 
 async def _epics(session: Client, count: int) -> None:

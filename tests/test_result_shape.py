@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from mcp.types import TextContent
 
-from tests.helpers import mcp_session
+from tests.helpers import data_of, mcp_session, text_of
 from tests.standin import StandIn, ok
 
 pytestmark = pytest.mark.anyio
@@ -17,17 +18,19 @@ async def test_answer_outside_the_output_schema_is_reported_with_the_raw_answer(
     async with mcp_session(standin.webhook_url) as (session, _):
         result = await session.call_tool("sprint_get", {"id": 1})
     assert result.is_error
-    payload = result.structured_content
-    assert payload["error"] == "BAD_RESPONSE"  # type: ignore[index]
-    assert "at id:" in payload["error_description"]  # type: ignore[index]
-    assert result.content[1].text == '{"id":"not-a-number","groupId":1}'  # type: ignore[union-attr]
+    payload = data_of(result)
+    assert payload["error"] == "BAD_RESPONSE"
+    assert "at id:" in payload["error_description"]
+    raw = result.content[1]
+    assert isinstance(raw, TextContent)
+    assert raw.text == '{"id":"not-a-number","groupId":1}'
 
 
 async def test_list_items_that_are_not_objects_are_reported(standin: StandIn) -> None:
     standin.reply_with(ok(["a", "b"]))
     async with mcp_session(standin.webhook_url) as (session, _):
         result = await session.call_tool("epic_list", {})
-    assert result.structured_content["error"] == "BAD_RESPONSE"  # type: ignore[index]
+    assert data_of(result)["error"] == "BAD_RESPONSE"
 
 
 async def test_a_5xx_on_a_write_names_the_read_tool_to_check(standin: StandIn) -> None:
@@ -36,7 +39,7 @@ async def test_a_5xx_on_a_write_names_the_read_tool_to_check(standin: StandIn) -
     standin.reply_with(error("INTERNAL_SERVER_ERROR", "Internal server error", 500))
     async with mcp_session(standin.webhook_url) as (session, _):
         result = await session.call_tool("epic_delete", {"id": 3})
-    assert result.structured_content["error"] == "INTERNAL_SERVER_ERROR"  # type: ignore[index]
-    assert result.structured_content["error_description"] == "Internal server error"  # type: ignore[index]
-    assert result.content[0].text.endswith("check the current state with epic_get")  # type: ignore[union-attr]
+    assert data_of(result)["error"] == "INTERNAL_SERVER_ERROR"
+    assert data_of(result)["error_description"] == "Internal server error"
+    assert text_of(result).endswith("check the current state with epic_get")
     assert len(standin.requests) == 1

@@ -12,6 +12,7 @@ import pytest
 from mcp import Client, StdioServerParameters
 
 from bitrix24_scrum_mcp.tools import select
+from tests.helpers import data_of
 from tests.standin import StandIn, ok
 
 pytestmark = pytest.mark.anyio
@@ -38,7 +39,7 @@ async def test_server_over_stdio_lists_and_calls_tools(standin: StandIn) -> None
             bad = await session.call_tool("sprint_start", {"id": 0})
     assert [t.name for t in tools] == [spec.name for spec in select()]  # the default profile
     assert result.structured_content == {"id": 3, "groupId": 7, "status": "active"}
-    assert bad.is_error and bad.structured_content["error"] == "INVALID_ARGUMENTS"  # type: ignore[index]
+    assert bad.is_error and data_of(bad)["error"] == "INVALID_ARGUMENTS"
     assert [r.body for r in standin.requests] == [{"id": 3}]
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from bitrix24_scrum_mcp.tools import ALL_TOOLS
 from bitrix24_scrum_mcp.tools.schema import input_schema
-from tests.helpers import mcp_session
+from tests.helpers import data_of, mcp_session, text_of
 from tests.live_sandbox import LiveSandbox
 from tests.standin import StandIn, ok
 from tests.strict_form import strict_form
@@ -33,9 +33,7 @@ async def test_null_for_every_unset_field_posts_the_documented_body(
     strict = strict_form(input_schema(SPECS[tool]), arguments)
     async with mcp_session(standin.webhook_url) as (session, _):
         result = await session.call_tool(tool, strict)
-    assert not (result.is_error and result.structured_content["error"] == "INVALID_ARGUMENTS"), (  # type: ignore[index]
-        result.content
-    )
+    assert not (result.is_error and data_of(result)["error"] == "INVALID_ARGUMENTS"), result.content
     [request] = standin.requests
     assert request.method == method
     assert request.body == arguments
@@ -69,7 +67,7 @@ async def test_declared_filter_keys_hold_exactly_their_published_type(
 ) -> None:
     async with mcp_session(standin.webhook_url) as (session, _):
         result = await session.call_tool("sprint_list", {"filter": {"GROUP_ID": value}})
-    assert result.structured_content["details"] == [  # type: ignore[index]
+    assert data_of(result)["details"] == [
         {"field": "filter", "type": "filter_value", "message": message}
     ]
     assert standin.requests == []
@@ -85,8 +83,8 @@ async def test_operator_keys_stay_available_beside_the_declared_ones(
         later = await session.call_tool(
             "epic_list", {"filter": {"GROUP_ID": 11, ">=ID": 32}, "order": {"ID": "DESC"}}
         )
-    assert [e["id"] for e in several.structured_content["items"]] == [31, 34]  # type: ignore[index]
-    assert [e["id"] for e in later.structured_content["items"]] == [33, 32]  # type: ignore[index]
+    assert [e["id"] for e in data_of(several)["items"]] == [31, 34]
+    assert [e["id"] for e in data_of(later)["items"]] == [33, 32]
 
 
 async def test_scrum_batch_takes_arguments_as_json_text_or_as_an_object(
@@ -119,10 +117,10 @@ async def test_scrum_batch_arguments_text_that_is_not_an_object_is_refused_unsen
         result = await session.call_tool(
             "scrum_batch", {"calls": [{"tool": "sprint_get", "arguments": arguments}]}
         )
-    assert result.structured_content["details"] == [  # type: ignore[index]
+    assert data_of(result)["details"] == [
         {"field": "calls[0].arguments", "type": "json_object", "message": message}
     ]
-    assert f"calls[0].arguments: {message}" in result.content[0].text  # type: ignore[union-attr]
+    assert f"calls[0].arguments: {message}" in text_of(result)
     assert standin.requests == []
 
 

@@ -10,7 +10,7 @@ from bitrix24_scrum_mcp.config import Settings
 from bitrix24_scrum_mcp.env import ConfigError
 from bitrix24_scrum_mcp.tools import ALL_TOOLS, DEFAULT_TOOLS, TOOLSETS, select
 from bitrix24_scrum_mcp.tools import workbench as workbench_tools
-from tests.helpers import mcp_session
+from tests.helpers import data_of, mcp_session
 from tests.standin import StandIn
 
 pytestmark = pytest.mark.anyio
@@ -83,6 +83,6 @@ async def test_bulk_only_runs_tools_that_are_offered(standin: StandIn) -> None:
         result = await session.call_tool(
             "scrum_batch", {"calls": [{"tool": "backlog_delete", "arguments": {"id": 1}}]}
         )
-    assert result.structured_content["error"] == "INVALID_ARGUMENTS"  # type: ignore[index]
-    assert "unknown tool 'backlog_delete'" in result.structured_content["details"][0]["message"]  # type: ignore[index]
+    assert data_of(result)["error"] == "INVALID_ARGUMENTS"
+    assert "unknown tool 'backlog_delete'" in data_of(result)["details"][0]["message"]
     assert standin.requests == []

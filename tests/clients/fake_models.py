@@ -10,7 +10,7 @@ sent: the tool definitions after the library's conversion, and each tool result.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -111,7 +111,7 @@ def _app(fake: FakeModels) -> Starlette:
 
 
 @contextmanager
-def fake_models() -> Iterator[FakeModels]:
+def fake_models() -> Generator[FakeModels, None, None]:
     fake = FakeModels()
     with serving(_app(fake)) as port:
         fake.port = port

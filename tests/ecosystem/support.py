@@ -13,7 +13,7 @@ import stat
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,7 +57,7 @@ def _bound_socket() -> socket.socket:
 
 
 @contextmanager
-def serving(app: Any) -> Iterator[Served]:
+def serving(app: Any) -> Generator[Served, None, None]:
     """Run an ASGI app (with its lifespan) in a uvicorn thread on a pre-bound loopback port."""
     config = uvicorn.Config(app, log_level="critical", lifespan="on", log_config=None)
     with running(uvicorn.Server(config)) as served:
@@ -65,7 +65,7 @@ def serving(app: Any) -> Iterator[Served]:
 
 
 @contextmanager
-def running(server: uvicorn.Server) -> Iterator[Served]:
+def running(server: uvicorn.Server) -> Generator[Served, None, None]:
     """Run a configured uvicorn server in a thread on a pre-bound loopback port."""
     sock = _bound_socket()
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
@@ -120,7 +120,7 @@ def wait_healthy_sync(base: str, proc: subprocess.Popen[bytes], timeout: float =
 @contextmanager
 def http_replica(
     args: Sequence[str], env: Mapping[str, str] | None = None
-) -> Iterator[tuple[Served, subprocess.Popen[bytes]]]:
+) -> Generator[tuple[Served, subprocess.Popen[bytes]], None, None]:
     """`bitrix24-scrum-mcp serve --transport http --port N <args>` as a subprocess."""
     port = free_port()
     proc = subprocess.Popen(

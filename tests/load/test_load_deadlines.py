@@ -21,7 +21,7 @@ from bitrix24_scrum_mcp.config import Settings, Webhook
 from bitrix24_scrum_mcp.http_app import HttpSettings, build_http_app
 from bitrix24_scrum_mcp.pacing import DeadlinePassed, Pacer
 from tests.ecosystem.support import Served, serving
-from tests.helpers import limits, mcp_session
+from tests.helpers import limits, mcp_session, text_of
 from tests.reliability.support import AsyncPortal, Req, json_response, running_async_portal
 
 pytestmark = pytest.mark.anyio
@@ -107,7 +107,7 @@ async def test_waiting_for_the_budget_counts_against_the_total_timeout(
     assert elapsed < 1.5
     assert len(timed_out) >= 4
     assert {r.structured_content["error"] for r in timed_out} == {"TIMEOUT"}
-    assert all("before the request could be sent" in r.content[0].text for r in timed_out)
+    assert all("before the request could be sent" in text_of(r) for r in timed_out)
 
 
 async def test_a_call_cancelled_by_its_client_is_never_sent(sandbox: Any) -> None:

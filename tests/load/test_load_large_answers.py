@@ -17,7 +17,7 @@ import pytest
 from bitrix24_scrum_mcp import big_json
 from bitrix24_scrum_mcp.tools import ALL_TOOLS
 from bitrix24_scrum_mcp.tools.schema import output_schema
-from tests.helpers import limits, mcp_session
+from tests.helpers import limits, mcp_session, text_of
 from tests.standin import Recorded, Reply, StandIn, ok
 
 pytestmark = pytest.mark.anyio
@@ -67,7 +67,7 @@ async def test_a_60000_item_answer_is_cut_to_the_caps_with_the_arguments_for_the
     jsonschema.validate(page, schema_of("sprint_list"))
     shown = len(page["items"])
     assert 0 < shown < 500 and shown % 50 == 0
-    assert len(result.content[0].text.encode()) <= 100_000
+    assert len(text_of(result).encode()) <= 100_000
     assert page["next"] == shown
     assert page["total"] == ITEMS
     assert page["truncated"]["omitted"] == 500 - shown
@@ -141,7 +141,7 @@ async def test_an_object_with_a_huge_string_is_shortened_and_says_so(standin: St
     async with mcp_session(standin.webhook_url) as (session, _client):
         result = await session.call_tool("sprint_get", {"id": 23})
     assert not result.is_error
-    assert len(result.content[0].text.encode()) <= 100_000
+    assert len(text_of(result).encode()) <= 100_000
     assert result.structured_content is not None
     jsonschema.validate(result.structured_content, schema_of("sprint_get"))
     assert "more characters not shown" in result.structured_content["goal"]

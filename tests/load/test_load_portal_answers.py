@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.helpers import limits, mcp_session
+from tests.helpers import limits, mcp_session, text_of
 from tests.reliability.support import SPRINT_FIELDS
 from tests.standin import WEBHOOK_CODE, Recorded, Reply, StandIn, error, ok
 
@@ -30,7 +30,7 @@ async def test_a_redirect_is_an_error_that_names_the_host_and_never_the_path(
     assert result.is_error
     assert result.structured_content["error"] == "BAD_RESPONSE"
     assert result.structured_content["http_status"] == status
-    text = result.content[0].text
+    text = text_of(result)
     assert "elsewhere.example" in text
     assert "/rest/" not in text and WEBHOOK_CODE not in text
     assert len(standin.requests) == 1  # never followed
@@ -55,7 +55,7 @@ async def test_a_5xx_answer_to_a_write_with_a_result_is_an_unknown_outcome_sent_
         result = await session.call_tool("sprint_add", {"fields": SPRINT_FIELDS})
     assert result.is_error
     assert result.structured_content["error"] == "OUTCOME_UNKNOWN"
-    assert "check the current state with sprint_get" in result.content[0].text
+    assert "check the current state with sprint_get" in text_of(result)
     assert len(standin.requests) == 1
 
 
@@ -69,7 +69,7 @@ async def test_a_secret_echoed_json_escaped_never_reaches_the_tool_result(
     async with mcp_session(standin.webhook_url) as (session, _client):
         result = await session.call_tool("sprint_get", {"id": 23})
     assert not result.is_error
-    assert WEBHOOK_CODE not in result.content[0].text
+    assert WEBHOOK_CODE not in text_of(result)
     assert WEBHOOK_CODE not in json.dumps(result.structured_content)
     assert result.structured_content["name"] == "see ***"
 
@@ -101,7 +101,7 @@ async def test_a_retry_after_past_the_total_timeout_is_reported_not_waited(
         result = await session.call_tool("sprint_get", {"id": 23})
     assert time.monotonic() - began < 2.0
     assert result.is_error and result.structured_content["retryable"] is True
-    assert "wait 120s before trying again (Retry-After)" in result.content[0].text
+    assert "wait 120s before trying again (Retry-After)" in text_of(result)
     assert len(standin.requests) == 1
 
 

@@ -11,7 +11,7 @@ import resource
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import ExitStack, contextmanager
 
 import anyio
@@ -42,7 +42,7 @@ MCP_HEADERS = {
 
 
 @contextmanager
-def limited(http: HttpSettings) -> Iterator[Served]:
+def limited(http: HttpSettings) -> Generator[Served, None, None]:
     """Our HTTP server as `serve_http` runs it (sandbox portal), in a thread."""
     app = build_http_app(Settings(portal=Sandbox(), limits=FAST), http)
     with running(http_server(app, http, "CRITICAL")) as served:

@@ -14,7 +14,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncGenerator, Callable, Generator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -127,7 +127,7 @@ def tls_sandbox(
     *,
     portal: Portal | None = None,
     faults: FaultConfig | None = None,
-) -> Iterator[TlsPortal]:
+) -> Generator[TlsPortal, None, None]:
     """The seeded sandbox on https, by default with a good certificate for `PORTAL_NAMES`."""
     portal = portal or Portal(seed=True)
     faults = faults or FaultConfig()
@@ -143,7 +143,7 @@ def settings(**env: str) -> Settings:
 
 
 @asynccontextmanager
-async def session(config: Settings) -> AsyncIterator[tuple[Client, Bitrix24Client]]:
+async def session(config: Settings) -> AsyncGenerator[tuple[Client, Bitrix24Client], None]:
     """A real MCP client on our server, whose portal client `build_client` made from `config`."""
     client = build_client(config.portal, config.limits, config.network)
     try:
@@ -173,7 +173,7 @@ class LoopbackProxy:
 
 
 @contextmanager
-def loopback_proxy(folder: Path) -> Iterator[LoopbackProxy]:
+def loopback_proxy(folder: Path) -> Generator[LoopbackProxy, None, None]:
     """Start proxy.py with the recording plugin; stop its whole process group afterwards."""
     port_file, log = folder / "proxy.port", folder / "proxy.log"
     command = [
@@ -218,7 +218,7 @@ class SandboxProcess:
 @contextmanager
 def sandbox_command(
     *args: str, lines: int = 1, cwd: Path = ROOT, log: Path | None = None
-) -> Iterator[SandboxProcess]:
+) -> Generator[SandboxProcess, None, None]:
     """Run the sandbox CLI on a free port (unless `args` name one); yield once it printed
     `lines` lines (it binds its socket before printing, so it accepts connections then).
     Its log (stderr) goes to `log` when given."""

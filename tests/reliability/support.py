@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -85,7 +85,7 @@ def _app(portal: AsyncPortal) -> Starlette:
 
 
 @contextmanager
-def running_async_portal() -> Iterator[AsyncPortal]:
+def running_async_portal() -> Generator[AsyncPortal, None, None]:
     portal = AsyncPortal(port=0)
     with serving(_app(portal)) as port:
         portal.port = port
@@ -109,7 +109,7 @@ class Tee:
         self.received: list[str] = []
 
     @asynccontextmanager
-    async def _open(self) -> AsyncIterator[TransportStreams]:
+    async def _open(self) -> AsyncGenerator[TransportStreams, None]:
         async with self.inner as (read, write):
             send, receive = anyio.create_memory_object_stream[SessionMessage | Exception](100)
 
@@ -146,7 +146,7 @@ class HangUp:
 
 
 @contextmanager
-def hang_up_server() -> Iterator[HangUp]:
+def hang_up_server() -> Generator[HangUp, None, None]:
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
     listener.listen(16)

@@ -11,7 +11,7 @@ import json
 import os
 import stat
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -70,7 +70,7 @@ def oauth(
 
 
 @asynccontextmanager
-async def session_for(settings: OAuth) -> AsyncIterator[tuple[Client, Bitrix24Client]]:
+async def session_for(settings: OAuth) -> AsyncGenerator[tuple[Client, Bitrix24Client], None]:
     client = Bitrix24Client(settings, limits(max_retries=2))
     try:
         async with Client(create_server(client, ALL_TOOLS)) as session:

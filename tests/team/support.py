@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import socket
 import threading
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncGenerator, Generator, Mapping
 from contextlib import ExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -53,7 +53,7 @@ def bound_socket(port: int = 0) -> socket.socket:
 
 
 @contextmanager
-def serve_on(sock: socket.socket, app: Any) -> Iterator[None]:
+def serve_on(sock: socket.socket, app: Any) -> Generator[None, None, None]:
     """Serve `app` (with its lifespan) on a socket bound beforehand, from a thread."""
     config = uvicorn.Config(app, log_level="critical", lifespan="on", log_config=None)
     server = uvicorn.Server(config)
@@ -103,7 +103,7 @@ def team_app(env: Mapping[str, str], limits: Limits = FAST) -> Any:
 @contextmanager
 def sandbox_portal(
     portal: Portal | None = None, faults: FaultConfig | None = None
-) -> Iterator[tuple[Portal, str]]:
+) -> Generator[tuple[Portal, str], None, None]:
     portal = portal or Portal(seed=True)
     with serving(create_app(portal, faults=faults)) as port:
         yield portal, f"http://127.0.0.1:{port}"
@@ -112,7 +112,7 @@ def sandbox_portal(
 @contextmanager
 def sign_in_server(
     tmp_path: Path, portal: Portal, portal_origin: str, *, port: int = 0, **extra: str
-) -> Iterator[SignInServer]:
+) -> Generator[SignInServer, None, None]:
     """A team server whose people sign in at the sandbox; state in a file under tmp_path."""
     sock = bound_socket(port)
     base = f"http://127.0.0.1:{sock.getsockname()[1]}"
@@ -219,7 +219,7 @@ class Person:
         self.http = httpx2.AsyncClient(auth=provider, timeout=30)
 
     @asynccontextmanager
-    async def session(self) -> AsyncIterator[Client]:
+    async def session(self) -> AsyncGenerator[Client, None]:
         assert self.http is not None
         async with Client(streamable_http_client(self.server_url, http_client=self.http)) as client:
             yield client
@@ -250,7 +250,9 @@ def write_private(path: Path, text: str) -> None:
 
 
 @contextmanager
-def tokens_server(tokens_file: Path, limits: Limits = FAST, **extra: str) -> Iterator[str]:
+def tokens_server(
+    tokens_file: Path, limits: Limits = FAST, **extra: str
+) -> Generator[str, None, None]:
     """A team server whose people come from `tokens_file`; yields its /mcp URL."""
     env = {"MCP_HTTP_TOKENS_FILE": str(tokens_file), "BITRIX24_TOOLSETS": "all", **extra}
     sock = bound_socket()
@@ -259,7 +261,7 @@ def tokens_server(tokens_file: Path, limits: Limits = FAST, **extra: str) -> Ite
 
 
 @asynccontextmanager
-async def bearer_session(url: str, token: str) -> AsyncIterator[Client]:
+async def bearer_session(url: str, token: str) -> AsyncGenerator[Client, None]:
     async with (
         httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=30) as http,
         Client(streamable_http_client(url, http_client=http)) as client,
@@ -301,7 +303,7 @@ def balancer(backends: list[str]) -> Any:
 @contextmanager
 def replicated_sign_in(
     portal_origin: str, state_url: str, replicas: int = 2
-) -> Iterator[tuple[str, list[str]]]:
+) -> Generator[tuple[str, list[str]], None, None]:
     """`replicas` team servers behind one balancer, all with the balancer's public URL.
 
     Yields (the balancer's /mcp URL, each replica's base URL)."""

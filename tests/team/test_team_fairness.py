@@ -9,6 +9,7 @@ from pathlib import Path
 
 import anyio
 import pytest
+from mcp import Client
 
 from bitrix24_scrum_mcp.sandbox import DEMO_PERSON_WEBHOOK_CODES, FaultConfig
 from bitrix24_scrum_mcp.sandbox.seed import DEMO_DEVELOPER_ID, DEMO_SCRUM_MASTER_ID
@@ -50,8 +51,8 @@ async def test_a_bulk_job_runs_two_at_a_time_and_another_persons_call_goes_first
                 done: dict[str, float] = {}
                 began = time.monotonic()
 
-                async def one(label: str, client: object) -> None:
-                    await client.call_tool("user_current", {})  # type: ignore[attr-defined]
+                async def one(label: str, client: Client) -> None:
+                    await client.call_tool("user_current", {})
                     done[label] = time.monotonic() - began
 
                 with anyio.fail_after(60):
@@ -91,8 +92,8 @@ async def test_the_portal_budget_takes_turns_person_by_person(tmp_path: Path) ->
             async with bearer_session(url, BULK) as bulk, bearer_session(url, SINGLE) as single:
                 order: list[str] = []
 
-                async def one(label: str, client: object) -> None:
-                    await client.call_tool("user_current", {})  # type: ignore[attr-defined]
+                async def one(label: str, client: Client) -> None:
+                    await client.call_tool("user_current", {})
                     order.append(label)
 
                 with anyio.fail_after(60):

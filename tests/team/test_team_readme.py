@@ -11,7 +11,7 @@ import shlex
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Mapping
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
@@ -77,7 +77,9 @@ def _exports(script: str, env: dict[str, str]) -> None:
 
 
 @contextmanager
-def _running(command: str, env: dict[str, str], cwd: Path) -> Iterator[subprocess.Popen[bytes]]:
+def _running(
+    command: str, env: dict[str, str], cwd: Path
+) -> Generator[subprocess.Popen[bytes], None, None]:
     argv = shlex.split(command.removesuffix("&").strip())
     argv = [str(BIN / argv[0]), *argv[1:]] if argv[0] == "bitrix24-scrum-mcp" else argv
     proc = subprocess.Popen(
