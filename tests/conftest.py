@@ -3,11 +3,43 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from tests.live_sandbox import LiveSandbox, running_sandbox
 from tests.standin import StandIn, ok, running_standin
+
+TESTS = Path(__file__).parent
+
+SLOW = (
+    "clients",  # real agent frameworks and SDKs, several in their own venvs or node
+    "compat",  # the official Bitrix24 SDKs in .ci/compat/venv
+    "ecosystem/test_client_configs.py",  # each client config snippet launches the server
+    "ecosystem/test_doctor.py",
+    "ecosystem/test_inspector.py",
+    "ecosystem/test_manifest.py",
+    "ecosystem/test_replicas.py",
+    "ecosystem/test_stdio_logging.py",
+    "load",  # huge answers, slow and abandoned clients, file-descriptor exhaustion
+    "onprem",  # TLS portals, a real proxy, certificate chains
+    "reliability/test_reliability_concurrency.py",
+    "reliability/test_reliability_fuzz.py",  # hypothesis over every tool
+    "reliability/test_reliability_secrets.py",  # server subprocesses
+    "team",  # team servers, Redis, several processes
+    "test_jobs_bench.py",
+)
+"""Tests left out of the inner loop, `pytest -m "not slow"` (CI runs everything): folders
+and modules that start processes, real servers, Redis or hypothesis runs. A single slow
+test elsewhere carries `@pytest.mark.slow` itself."""
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        where = item.path.relative_to(TESTS).as_posix()
+        if any(where == slow or where.startswith(slow + "/") for slow in SLOW):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture

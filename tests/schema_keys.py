@@ -7,10 +7,11 @@ key that is missing, at every depth, as readable paths (`$.results[1].error.meth
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from mcp.types import CallToolResult
 
+from bitrix24_scrum_mcp.json_types import is_array, is_object
 from bitrix24_scrum_mcp.tools.schema import output_schema
 from bitrix24_scrum_mcp.tools.spec import ToolSpec
 
@@ -40,8 +41,8 @@ def key_mismatches(value: Any, schema: Schema, path: str = "$") -> list[str]:
     """Every undeclared key of a closed object and every missing required key in `value`."""
     schema = _branch(schema, value)
     found: list[str] = []
-    if isinstance(value, dict) and schema.get("type") == "object":
-        value = cast(dict[str, Any], value)
+    if is_object(value) and schema.get("type") == "object":
+        value = value
         declared: Schema = schema.get("properties", {})
         found += [
             f"{path}.{k}: required but missing"
@@ -53,8 +54,8 @@ def key_mismatches(value: Any, schema: Schema, path: str = "$") -> list[str]:
         for key, sub in declared.items():
             if key in value:
                 found += key_mismatches(value[key], sub, f"{path}.{key}")
-    elif isinstance(value, list) and isinstance(schema.get("items"), dict):
-        for index, item in enumerate(cast(list[Any], value)):
+    elif is_array(value) and isinstance(schema.get("items"), dict):
+        for index, item in enumerate(value):
             found += key_mismatches(item, schema["items"], f"{path}[{index}]")
     return found
 

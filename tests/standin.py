@@ -54,7 +54,7 @@ def error(code: Any, description: str, status: int = 400) -> Reply:
 @dataclass
 class StandIn:
     port: int
-    requests: list[Recorded] = field(default_factory=list)
+    requests: list[Recorded] = field(default_factory=list[Recorded])
     handler: Handler = field(default=lambda _r: ok(True))
 
     @property

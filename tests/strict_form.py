@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from bitrix24_scrum_mcp.json_types import is_array, is_object
+
 Schema = dict[str, Any]
 
 
@@ -17,7 +19,7 @@ def _object_branch(schema: Schema) -> Schema | None:
     """The object schema inside `anyOf [object, null]` or `type: [object, null]`."""
     for branch in cast(list[Schema], schema.get("anyOf", [schema])):
         kind = branch.get("type")
-        if kind == "object" or (isinstance(kind, list) and "object" in kind):
+        if kind == "object" or (is_array(kind) and "object" in kind):
             return branch
     return None
 
@@ -29,9 +31,9 @@ def strict_form(schema: Schema, values: Any) -> Any:
     non-strict client may send them, a strict one cannot.
     """
     branch = _object_branch(schema)
-    if values is None or branch is None or not isinstance(values, dict):
+    if values is None or branch is None or not is_object(values):
         return values
-    given = cast(dict[str, Any], values)
+    given = values
     declared: Schema = branch.get("properties", {})
     out = {name: strict_form(sub, given.get(name)) for name, sub in declared.items()}
     out.update({k: v for k, v in given.items() if k not in declared})

@@ -38,7 +38,7 @@ async def _sprint_get_after_one_rate_limit(
             if set_level is not None:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", MCPDeprecationWarning)
-                    await session.set_logging_level(set_level)
+                    await session.set_logging_level(set_level)  # pyright: ignore[reportDeprecated]
             result = await session.call_tool("sprint_get", {"id": 1})
     finally:
         await client.aclose()

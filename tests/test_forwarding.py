@@ -8,11 +8,12 @@ parsing is exercised too).
 from __future__ import annotations
 
 import copy
-from typing import Any, cast
+from typing import Any
 
 import pytest
 from mcp.types import TextContent
 
+from bitrix24_scrum_mcp.json_types import is_object
 from bitrix24_scrum_mcp.tools import ALL_TOOLS
 from bitrix24_scrum_mcp.tools.results import ListResult, ValueResult
 from bitrix24_scrum_mcp.tools.spec import tool_name
@@ -62,9 +63,9 @@ def _answer(method: str) -> Reply:
 
 def _unwrapped(example: Any) -> Any:
     """The documented `result`, or the whole answer where the docs show no wrapper."""
-    if not isinstance(example, dict):
+    if not is_object(example):
         return example
-    answer = cast(dict[str, Any], example)
+    answer = example
     return answer.get("result", answer)
 
 
@@ -73,9 +74,9 @@ def _expected(tool: str, example: Any) -> dict[str, Any]:
     result = _unwrapped(example)
     if isinstance(spec.result, ListResult):
         return {"items": result}
-    if isinstance(spec.result, ValueResult) or not isinstance(result, dict):
+    if isinstance(spec.result, ValueResult) or not is_object(result):
         return {"result": result}
-    return cast(dict[str, Any], result)
+    return result
 
 
 @pytest.mark.parametrize(("tool", "arguments", "method"), SCRUM_CASES + COMPANION_CASES)

@@ -8,6 +8,7 @@ from typing import Any
 import jsonschema
 import pytest
 
+from bitrix24_scrum_mcp.json_types import is_array
 from bitrix24_scrum_mcp.tools import ALL_TOOLS
 from bitrix24_scrum_mcp.tools.schema import input_schema, output_schema
 from tests.helpers import data_of, mcp_session, text_of
@@ -27,7 +28,7 @@ WRONG_TYPE = {"integer": "12", "string": 12, "object": [1], "array": {"a": 1}, "
 def _type(prop: dict[str, Any]) -> str | None:
     """The non-null JSON type of a property (`["integer", "null"]` -> integer)."""
     kinds = prop.get("type")
-    if isinstance(kinds, list):
+    if is_array(kinds):
         return next((k for k in kinds if k != "null"), None)
     return kinds
 
@@ -130,7 +131,9 @@ async def test_error_text_lists_every_problem_so_one_retry_fixes_the_call(
 
 
 async def test_error_text_is_capped_and_points_to_the_full_details(standin: StandIn) -> None:
-    calls = [{"tool": "task_update", "arguments": {"id": -i, "fields": {}}} for i in range(1, 300)]
+    calls: list[dict[str, Any]] = [
+        {"tool": "task_update", "arguments": {"id": -i, "fields": {}}} for i in range(1, 300)
+    ]
     calls += [
         {"tool": f"no_tool_{letter}"} for letter in "abcdefghijklmnopqrstuvwxyzabcdefghijklmn"
     ]
@@ -173,7 +176,7 @@ async def test_dates_outside_the_documented_formats_are_rejected(
 
 
 async def test_bulk_with_one_bad_call_sends_nothing_and_names_it(standin: StandIn) -> None:
-    calls = [
+    calls: list[dict[str, Any]] = [
         {"tool": "task_update", "arguments": {"id": i, "fields": {"entityId": 5}}}
         for i in range(1, 120)
     ]

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from bitrix24_scrum_mcp.json_types import is_array, is_object
 from bitrix24_scrum_mcp.tools import ALL_TOOLS, TOOLSETS, select
 from bitrix24_scrum_mcp.tools.schema import input_schema
 from bitrix24_scrum_mcp.tools.spec import ToolSpec, tool_name
@@ -90,7 +91,7 @@ def non_null(prop: dict[str, Any]) -> dict[str, Any]:
         rest = [v for v in prop["anyOf"] if v != {"type": "null"}]
         return rest[0] if len(rest) == 1 else prop
     kinds = prop.get("type")
-    if isinstance(kinds, list) and "null" in kinds:
+    if is_array(kinds) and "null" in kinds:
         [kind] = [k for k in kinds if k != "null"]
         return {**prop, "type": kind}
     return prop
@@ -106,9 +107,7 @@ def _described(prop: dict[str, Any]) -> bool:
 
 def nullable(prop: dict[str, Any]) -> bool:
     kinds = prop.get("type")
-    return {"type": "null"} in prop.get("anyOf", []) or (
-        isinstance(kinds, list) and "null" in kinds
-    )
+    return {"type": "null"} in prop.get("anyOf", []) or (is_array(kinds) and "null" in kinds)
 
 
 def _check_property(
@@ -152,7 +151,7 @@ def test_fields_match_the_documentation(spec: ToolSpec) -> None:
     fields_schema = _params(input_schema(spec))["fields"]
     props = _params(fields_schema)
     documented = {f["name"] for f in _field_rows(doc)}
-    extra_ok = {"createdBy", "modifiedBy"} if spec.method.endswith("sprint.add") else set()
+    extra_ok = {"createdBy", "modifiedBy"} if spec.method.endswith("sprint.add") else set[str]()
     assert set(props) == documented | extra_ok
     required = {f["name"] for f in _field_rows(doc) if f["required"]}
     required |= REQUIRED_BY_PORTAL.get(spec.method, set())
@@ -182,11 +181,11 @@ def test_list_fields_match_the_documentation(method: str, documented: None) -> N
 
 def _walk(schema: Any, path: str = "") -> list[tuple[str, dict[str, Any]]]:
     found: list[tuple[str, dict[str, Any]]] = []
-    if isinstance(schema, dict):
+    if is_object(schema):
         found.append((path, schema))
         for key, value in schema.items():
             found.extend(_walk(value, f"{path}/{key}"))
-    elif isinstance(schema, list):
+    elif is_array(schema):
         for index, value in enumerate(schema):
             found.extend(_walk(value, f"{path}/{index}"))
     return found

@@ -11,13 +11,14 @@ and a failed chunk; lists paged to their limits.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, cast
+from typing import Any
 
 import jsonschema
 import pytest
 from mcp import Client
 from mcp.types import CallToolResult
 
+from bitrix24_scrum_mcp.json_types import is_array, is_object
 from bitrix24_scrum_mcp.sandbox.faults import FailKind
 from bitrix24_scrum_mcp.sandbox.seed import DEMO_SCRUM_GROUP_ID
 from bitrix24_scrum_mcp.tools import ALL_TOOLS
@@ -223,14 +224,14 @@ def test_our_own_objects_have_closed_schemas_and_portal_objects_open_ones() -> N
 def _open_objects(node: Any, path: str = "$") -> list[str]:
     """Paths of the objects in a schema that declare properties but admit others too."""
     found: list[str] = []
-    if isinstance(node, dict):
-        schema = cast(dict[str, Any], node)
+    if is_object(node):
+        schema = node
         if "properties" in schema and schema.get("additionalProperties") is not False:
             found.append(path)
         for key, value in schema.items():
             found += _open_objects(value, f"{path}/{key}")
-    elif isinstance(node, list):
-        for index, value in enumerate(cast(list[Any], node)):
+    elif is_array(node):
+        for index, value in enumerate(node):
             found += _open_objects(value, f"{path}/{index}")
     return found
 

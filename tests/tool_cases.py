@@ -8,7 +8,9 @@ answers where the portal has them.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
+
+from bitrix24_scrum_mcp.json_types import is_object
 
 GROUP, BACKLOG, SPRINT, EPIC, TASK = 11, 21, 23, 31, 104
 TEAM, ACTIVE_SPRINT, DONE_SPRINT = 12, 26, 25  # group 12 has a sprint history
@@ -116,8 +118,8 @@ EMPTY: dict[str, dict[str, Any]] = {
 
 def resolve(value: Any, previous: dict[str, Any]) -> Any:
     """`$id`, `$result`, `$items.0.id`: values taken from the previous step's answer."""
-    if isinstance(value, dict):
-        return {k: resolve(v, previous) for k, v in cast(dict[str, Any], value).items()}
+    if is_object(value):
+        return {k: resolve(v, previous) for k, v in value.items()}
     if isinstance(value, str) and value.startswith("$"):
         found: Any = previous
         for part in value[1:].split("."):

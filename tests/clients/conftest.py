@@ -24,7 +24,7 @@ class Row:
 class Matrix:
     """Per client and transport: tools listed, tools converted, calls passed."""
 
-    rows: list[Row] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list[Row])
 
     def record(
         self, client: str, transport: str, *, listed: int, calls: int, converted: str = "n/a"

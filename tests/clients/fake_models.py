@@ -29,8 +29,8 @@ FINAL_TEXT = "Done."
 @dataclass
 class FakeModels:
     port: int = 0
-    script: list[ToolCalls] = field(default_factory=list)
-    requests: list[dict[str, Any]] = field(default_factory=list)
+    script: list[ToolCalls] = field(default_factory=list[ToolCalls])
+    requests: list[dict[str, Any]] = field(default_factory=list[dict[str, Any]])
 
     @property
     def openai_base_url(self) -> str:

@@ -33,7 +33,7 @@ CLIENT_VENVS = ROOT / ".ci" / "clients"
 ALL_TOOLSETS = ",".join(TOOLSETS)
 SERVER_ARGS = ["-m", "bitrix24_scrum_mcp", "serve", "--sandbox", "--toolsets", ALL_TOOLSETS]
 """`python <SERVER_ARGS>` serves every tool on a fresh demo sandbox over stdio."""
-STDIO = {"command": sys.executable, "args": SERVER_ARGS}
+STDIO: dict[str, Any] = {"command": sys.executable, "args": SERVER_ARGS}
 
 TOOLS = [spec.name for spec in select(TOOLSETS)]
 NO_PARAMETERS = sorted(

@@ -15,9 +15,13 @@ from typing import Any
 import pytest
 from google.genai import types
 from google.genai._adapters import McpToGenAiToolAdapter
-from google.genai._mcp_utils import _filter_to_supported_schema, mcp_to_gemini_tools
+from google.genai._mcp_utils import (  # the library's own converter, private but what it runs
+    _filter_to_supported_schema,  # pyright: ignore[reportPrivateUsage]
+    mcp_to_gemini_tools,
+)
 from mcp import Client, StdioServerParameters
 
+from bitrix24_scrum_mcp.json_types import is_array, is_object
 from tests.clients.conftest import Matrix
 from tests.clients.support import STDIO, TOOLS, Seen, calls, check_all
 from tests.ecosystem.support import Served
@@ -38,13 +42,13 @@ HARMLESS_LOSSES = {"multipleOf"}
 
 def _lost(original: Any, kept: Any, path: str = "") -> list[str]:
     """Keys of `original` missing from `kept`, at every depth."""
-    if isinstance(original, dict):
+    if is_object(original):
         lost = [f"{path}/{k}" for k in original if k not in kept]
         for key, value in original.items():
             if key in kept:
                 lost += _lost(value, kept[key], f"{path}/{key}")
         return lost
-    if isinstance(original, list):
+    if is_array(original):
         return [m for i, v in enumerate(original) for m in _lost(v, kept[i], f"{path}/{i}")]
     return []
 
@@ -52,9 +56,11 @@ def _lost(original: Any, kept: Any, path: str = "") -> list[str]:
 def _descriptions(schema: dict[str, Any], path: str = "") -> dict[str, str]:
     """Property path -> description, through anyOf branches, in either spelling."""
     found = {path: schema["description"]} if schema.get("description") else {}
-    for branch in schema.get("anyOf") or schema.get("any_of") or []:
+    branches: list[dict[str, Any]] = schema.get("anyOf") or schema.get("any_of") or []
+    for branch in branches:
         found |= _descriptions(branch, path)
-    for name, sub in (schema.get("properties") or {}).items():
+    properties: dict[str, dict[str, Any]] = schema.get("properties") or {}
+    for name, sub in properties.items():
         found |= _descriptions(sub, f"{path}.{name}")
     if isinstance(schema.get("items"), dict):
         found |= _descriptions(schema["items"], f"{path}[]")

@@ -11,20 +11,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import jsonschema
 import pytest
 from agents import (
     Agent,
+    FunctionTool,
     OpenAIChatCompletionsModel,
     RunContextWrapper,
     Runner,
     set_tracing_disabled,
 )
-from agents.mcp import MCPServer, MCPServerStdio, MCPServerStreamableHttp
+from agents.mcp import MCPServerStdio, MCPServerStdioParams, MCPServerStreamableHttp
 from openai import AsyncOpenAI
 
+from bitrix24_scrum_mcp.json_types import is_array
 from tests.clients.conftest import Matrix
 from tests.clients.fake_models import FakeModels, fake_models
 from tests.clients.support import (
@@ -48,15 +50,18 @@ def _no_tracing() -> None:
     set_tracing_disabled(True)  # traces would go to api.openai.com
 
 
+STDIO_PARAMS = cast(MCPServerStdioParams, STDIO)
+
+
 @pytest.fixture(scope="module")
 def fake() -> Iterator[FakeModels]:
     with fake_models() as models:
         yield models
 
 
-def _server(transport: str, http: Served) -> MCPServer:
+def _server(transport: str, http: Served) -> MCPServerStdio | MCPServerStreamableHttp:
     if transport == "stdio":
-        return MCPServerStdio(params=STDIO, name="b24", client_session_timeout_seconds=30)  # type: ignore[arg-type]
+        return MCPServerStdio(params=STDIO_PARAMS, name="b24", client_session_timeout_seconds=30)
     return MCPServerStreamableHttp(
         params={"url": http.mcp_url}, name="b24", client_session_timeout_seconds=30
     )
@@ -68,7 +73,7 @@ def _tool_texts(request: dict[str, Any]) -> dict[str, str]:
     for message in request["body"]["messages"]:
         if message["role"] == "tool":
             content = message["content"]
-            parts = content if isinstance(content, list) else [{"text": content}]
+            parts = content if is_array(content) else [{"text": content}]
             out[message["tool_call_id"]] = "".join(p.get("text", "") for p in parts)
     return out
 
@@ -90,7 +95,11 @@ async def test_openai_agents_converts_every_tool_to_strict_and_runs_the_calls(
             mcp_config={"convert_schemas_to_strict": True},
         )
         tools = await agent.get_mcp_tools(RunContextWrapper(None))
-        strict = {t.name: t.params_json_schema for t in tools if t.strict_json_schema}  # type: ignore[union-attr]
+        strict = {
+            t.name: t.params_json_schema
+            for t in tools
+            if isinstance(t, FunctionTool) and t.strict_json_schema
+        }
         assert sorted(set(listed) - set(strict)) == NO_PARAMETERS
 
         # What a strict model can send: every key, null unless meant (the invalid call
@@ -125,17 +134,17 @@ async def test_openai_agents_converts_every_tool_to_strict_and_runs_the_calls(
 
 async def test_strict_sprint_update_leaves_dates_status_and_sort_unchanged() -> None:
     """The issue's check: rename through the strict schema, read the sandbox back."""
-    async with MCPServerStdio(params=STDIO, client_session_timeout_seconds=30) as server:  # type: ignore[arg-type]
+    async with MCPServerStdio(params=STDIO_PARAMS, client_session_timeout_seconds=30) as server:
         agent = Agent(
             name="s", mcp_servers=[server], mcp_config={"convert_schemas_to_strict": True}
         )
         tools = {t.name: t for t in await agent.get_mcp_tools(RunContextWrapper(None))}
         update = tools["sprint_update"]
-        assert update.strict_json_schema  # type: ignore[union-attr]
-        schema = update.params_json_schema  # type: ignore[union-attr]
-        fields = schema["properties"]["fields"]
+        assert isinstance(update, FunctionTool) and update.strict_json_schema
+        schema = update.params_json_schema
+        fields: dict[str, Any] = schema["properties"]["fields"]
         assert fields["required"] == list(fields["properties"])  # strict: every key required
-        rename = {"id": DEMO_SPRINT, "fields": dict.fromkeys(fields["properties"])}
+        rename: dict[str, Any] = {"id": DEMO_SPRINT, "fields": dict.fromkeys(fields["properties"])}
         rename["fields"]["name"] = "Renamed under strict"
         jsonschema.validate(rename, schema)
         before = (await server.call_tool("sprint_get", {"id": DEMO_SPRINT})).structured_content

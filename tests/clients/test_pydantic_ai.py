@@ -19,7 +19,7 @@ from pydantic_ai.mcp import MCPToolset
 from pydantic_ai.messages import (
     ModelMessage,
     ModelResponse,
-    RetryPromptPart,
+    RetryPromptPart,  # pyright: ignore[reportDeprecated]  (older pydantic-ai answers with it)
     TextPart,
     ToolCallPart,
     ToolReturnPart,
@@ -90,7 +90,7 @@ async def test_pydantic_ai_converts_every_tool_and_shows_the_model_each_result(
             if isinstance(part, ToolReturnPart):
                 failed = part.outcome != "success"
                 shown[part.tool_call_id] = Seen(failed, "", _structured(part.model_response_str()))
-            elif isinstance(part, RetryPromptPart):
+            elif isinstance(part, RetryPromptPart):  # pyright: ignore[reportDeprecated]
                 shown[part.tool_call_id] = Seen(True, "", _structured(part.model_response()))
         return ModelResponse(parts=[TextPart("Done.")])
 

@@ -23,6 +23,7 @@ import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 
+from bitrix24_scrum_mcp.json_types import is_object
 from bitrix24_scrum_mcp.sandbox import DEMO_USER_ID, DEMO_WEBHOOK_CODE, Portal, create_app
 from bitrix24_scrum_mcp.tools import select
 from tests.ecosystem.support import (
@@ -105,10 +106,10 @@ def test_snippet_is_valid_json_in_its_clients_format(name: str) -> None:
 async def test_stdio_snippet_starts_the_server(
     name: str, server: str, sandbox_url: str, shims: Path
 ) -> None:
-    entry = dict(_entries(name))[server]
+    entry: dict[str, Any] = dict(_entries(name))[server]
     values = {"BITRIX24_WEBHOOK_URL": sandbox_url, "b24-webhook": sandbox_url}
     env = {k: _expand(v, values) for k, v in entry.get("env", {}).items()}
-    command = shutil.which(entry["command"], path=str(shims))
+    command = shutil.which(str(entry["command"]), path=str(shims))
     assert command is not None
     params = StdioServerParameters(
         command=command,
@@ -119,7 +120,7 @@ async def test_stdio_snippet_starts_the_server(
         listed = await client.list_tools()
         me = await client.call_tool("user_current", {})
     assert len(listed.tools) == len(select())
-    assert not me.is_error and isinstance(me.structured_content, dict)
+    assert not me.is_error and is_object(me.structured_content)
     assert me.structured_content["ID"] == str(DEMO_USER_ID)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 from collections.abc import AsyncGenerator, Iterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx2
 import pytest
@@ -210,7 +211,12 @@ async def test_a_websocket_handshake_is_refused_before_reaching_the_app() -> Non
     async def send(message: Message) -> None:
         sent.append(message)
 
-    scope = {"type": "websocket", "path": "/mcp", "headers": [], "query_string": b""}
+    scope: dict[str, Any] = {
+        "type": "websocket",
+        "path": "/mcp",
+        "headers": [],
+        "query_string": b"",
+    }
     await guard(scope, receive, send)
     assert reached == []
     assert sent == [{"type": "websocket.close", "code": 1008}]

@@ -13,6 +13,7 @@ import anyio
 import pytest
 from mcp import Client
 
+from bitrix24_scrum_mcp.json_types import is_object
 from tests.ecosystem.support import clean_env, http_replica, wait_healthy
 
 pytestmark = pytest.mark.anyio
@@ -29,7 +30,7 @@ async def _add_epics(url: str, prefix: str, ids: dict[str, int]) -> None:
                 "epic_add", {"fields": {"groupId": GROUP_ID, "name": name}}
             )
             assert not result.is_error, result.content
-            assert isinstance(result.structured_content, dict)
+            assert is_object(result.structured_content)
             ids[name] = int(result.structured_content["id"])
 
 
@@ -39,7 +40,7 @@ async def _epic_names(url: str) -> set[str]:
             "epic_list", {"filter": {"GROUP_ID": GROUP_ID}, "select": ["ID", "NAME"]}
         )
     assert not result.is_error, result.content
-    assert isinstance(result.structured_content, dict)
+    assert is_object(result.structured_content)
     items: list[dict[str, Any]] = result.structured_content["items"]
     return {str(item.get("NAME", item.get("name"))) for item in items}
 
@@ -64,5 +65,5 @@ async def test_two_replicas_share_one_sandbox_file(tmp_path: Path) -> None:
 
             async with Client(b.mcp_url, raise_exceptions=True) as client:
                 got = await client.call_tool("epic_get", {"id": ids["A epic 0"]})
-            assert isinstance(got.structured_content, dict)
+            assert is_object(got.structured_content)
             assert got.structured_content["name"] == "A epic 0"

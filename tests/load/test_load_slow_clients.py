@@ -13,6 +13,7 @@ import subprocess
 import time
 from collections.abc import Generator
 from contextlib import ExitStack, contextmanager
+from typing import Any
 
 import anyio
 import httpx2
@@ -34,7 +35,7 @@ from tests.helpers import FAST
 pytestmark = pytest.mark.anyio
 
 PARTIAL_HEAD = b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "
-TOOLS_LIST = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}
+TOOLS_LIST: dict[str, Any] = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}
 MCP_HEADERS = {
     "Accept": "application/json, text/event-stream",
     "MCP-Protocol-Version": "2025-11-25",

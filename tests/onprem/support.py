@@ -27,6 +27,7 @@ from mcp import Client
 from bitrix24_scrum_mcp.app import create_server
 from bitrix24_scrum_mcp.client import Bitrix24Client
 from bitrix24_scrum_mcp.config import Settings
+from bitrix24_scrum_mcp.json_types import is_object
 from bitrix24_scrum_mcp.portal import build_client
 from bitrix24_scrum_mcp.sandbox import (
     DEMO_USER_ID,
@@ -199,7 +200,7 @@ def loopback_proxy(folder: Path) -> Generator[LoopbackProxy, None, None]:
 
 def structured(result: Any) -> Mapping[str, Any]:
     content = result.structured_content
-    assert isinstance(content, dict)
+    assert is_object(content)
     return content
 
 
@@ -231,7 +232,7 @@ def sandbox_command(
         yield SandboxProcess(process, _read_lines(process, lines))
     finally:
         _stop(process, process.send_signal)
-        if stderr is not subprocess.DEVNULL:
+        if not isinstance(stderr, int):  # our log file, not DEVNULL
             stderr.close()
 
 

@@ -17,7 +17,7 @@ import pytest
 
 from bitrix24_scrum_mcp.config import DEFAULT_OAUTH_SERVER, OAuth, Settings
 from bitrix24_scrum_mcp.env import ConfigError
-from bitrix24_scrum_mcp.oauth import OAuthEndpoints, oauth_endpoints
+from bitrix24_scrum_mcp.oauth import OAuthEndpoints, TokenKeeper, oauth_endpoints
 from bitrix24_scrum_mcp.sandbox import DEMO_SPRINT_ID, DEMO_USER_ID, Portal
 from tests.onprem.support import Certificates, TlsPortal, session, settings, structured, tls_sandbox
 
@@ -122,7 +122,7 @@ async def _sprint_get_after_refresh(env: dict[str, str]) -> int:
         result = await mcp.call_tool("sprint_get", {"id": DEMO_SPRINT_ID})
         assert not result.is_error, structured(result)
         assert structured(result)["id"] == DEMO_SPRINT_ID
-        assert client.tokens is not None
+        assert isinstance(client.tokens, TokenKeeper)
         return client.tokens.refreshes
 
 

@@ -51,7 +51,7 @@ async def _default(_req: Req) -> Response:
 @dataclass
 class AsyncPortal:
     port: int
-    requests: list[Req] = field(default_factory=list)
+    requests: list[Req] = field(default_factory=list[Req])
     handler: AsyncHandler = _default
 
     @property
@@ -142,7 +142,7 @@ class HangUp:
     """A loopback server that reads each request and closes without a single byte back."""
 
     port: int
-    received: list[bytes] = field(default_factory=list)
+    received: list[bytes] = field(default_factory=list[bytes])
 
 
 @contextmanager
@@ -218,7 +218,7 @@ def hypothesis_jsonschema_compat() -> None:
     class CompatUtils:
         many = LegacyMany
 
-    from_schema_module.cu = CompatUtils  # type: ignore[assignment]
+    from_schema_module.cu = CompatUtils  # pyright: ignore[reportPrivateImportUsage]  (a shim for the older API)
 
 
 SPRINT_FIELDS: dict[str, Any] = {

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncGenerator, Iterator
 from typing import Any
 
 import anyio
 import pytest
 from starlette.responses import Response, StreamingResponse
 
+from bitrix24_scrum_mcp.pacing import Pacer
 from tests.helpers import limits, mcp_session
 from tests.reliability.support import (
     SPRINT_FIELDS,
@@ -155,7 +156,9 @@ async def test_rate_limit_answer_makes_the_client_hold_back(standin: StandIn) ->
     async with mcp_session(standin.webhook_url, limits=paced) as (session, client):
         result = await session.call_tool(*READ)
         assert result.structured_content == SPRINT
-        assert client.pacer.level > 40  # full after the 503 (drains 20/s)
+        assert (
+            isinstance(client.pacer, Pacer) and client.pacer.level > 40
+        )  # full after the 503 (drains 20/s)
 
 
 async def test_rate_limit_gives_up_after_max_retries(standin: StandIn) -> None:
@@ -319,7 +322,7 @@ async def test_a_dripping_answer_is_cut_off_by_the_total_timeout(
     gate = Gate()
 
     async def drip(_req: Req) -> Response:
-        async def body() -> Any:
+        async def body() -> AsyncGenerator[bytes, None]:
             yield b'{"result": '
             for _ in range(200):
                 with anyio.move_on_after(0.02):
@@ -358,7 +361,7 @@ async def test_a_streamed_answer_without_length_is_cut_at_the_cap(
     async_portal: AsyncPortal,
 ) -> None:
     async def endless(_req: Req) -> Response:
-        async def body() -> Any:
+        async def body() -> AsyncGenerator[bytes, None]:
             yield b'{"result": "'
             for _ in range(50):  # 3 MB in chunks, no Content-Length
                 yield b"x" * 65536

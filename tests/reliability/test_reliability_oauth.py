@@ -24,6 +24,7 @@ from starlette.responses import Response
 from bitrix24_scrum_mcp.app import create_server
 from bitrix24_scrum_mcp.client import Bitrix24Client
 from bitrix24_scrum_mcp.config import OAuth, Secret
+from bitrix24_scrum_mcp.oauth import TokenKeeper
 from bitrix24_scrum_mcp.tools import ALL_TOOLS
 from tests.helpers import limits
 from tests.reliability.support import (
@@ -111,7 +112,7 @@ async def test_expired_token_is_refreshed_once_and_the_call_repeated(portal: Asy
     async with session_for(oauth(portal)) as (session, client):
         result = await session.call_tool("sprint_get", {"id": 7})
         assert result.structured_content == SPRINT
-        assert client.tokens is not None and client.tokens.access_token == NEW
+        assert isinstance(client.tokens, TokenKeeper) and client.tokens.access_token == NEW
         again = await session.call_tool("sprint_get", {"id": 7})
         assert again.structured_content == SPRINT
     assert [r.body["auth"] for r in portal.rest_requests()] == [OLD, NEW, NEW]
@@ -166,7 +167,7 @@ async def test_twenty_concurrent_calls_share_one_refresh(portal: AsyncPortal) ->
             async with anyio.create_task_group() as tg:
                 for sprint_id in range(1, 21):
                     tg.start_soon(one, sprint_id)
-        assert client.tokens is not None and client.tokens.refreshes == 1
+        assert isinstance(client.tokens, TokenKeeper) and client.tokens.refreshes == 1
     assert {i: r.structured_content["id"] for i, r in results.items()} == {i: i for i in results}
     assert len(portal.token_requests()) == 1
     rest = portal.rest_requests()
@@ -191,7 +192,7 @@ async def test_refreshed_tokens_are_saved_atomically_with_mode_0600(
     # A restart with the (now dead) tokens from the environment uses the saved pair.
     portal.requests.clear()
     async with session_for(oauth(portal, token_file)) as (session, client):
-        assert client.tokens is not None and client.tokens.access_token == NEW
+        assert isinstance(client.tokens, TokenKeeper) and client.tokens.access_token == NEW
         assert not (await session.call_tool("sprint_get", {"id": 7})).is_error
     assert [r.body["auth"] for r in portal.rest_requests()] == [NEW]
     assert portal.token_requests() == []
@@ -218,7 +219,7 @@ async def test_an_unwritable_token_file_does_not_fail_the_call(
     standard_portal(portal)
     async with session_for(oauth(portal, blocker / "tokens.json")) as (session, client):
         result = await session.call_tool("sprint_get", {"id": 7})
-        assert client.tokens is not None and client.tokens.access_token == NEW
+        assert isinstance(client.tokens, TokenKeeper) and client.tokens.access_token == NEW
     assert result.structured_content == SPRINT
 
 

@@ -20,6 +20,7 @@ from bitrix24_scrum_mcp.sandbox import (
     Portal,
     create_app,
 )
+from bitrix24_scrum_mcp.sandbox.faults import FailKind
 from tests.helpers import limits, mcp_session
 from tests.reliability.support import SPRINT_FIELDS
 
@@ -50,7 +51,7 @@ async def run(faults: FaultConfig, tool: str, arguments: dict[str, Any]) -> tupl
      ("empty", "BAD_RESPONSE", 200)],
 )  # fmt: skip
 async def test_a_failed_write_is_sent_once_and_not_applied(
-    kind: str, code: str, status: int
+    kind: FailKind, code: str, status: int
 ) -> None:
     result, _, seen = await run(
         FaultConfig(fail_next=5, fail_kind=kind), "sprint_add", {"fields": NEW_SPRINT}
@@ -91,7 +92,7 @@ async def test_a_write_rate_limited_by_the_bucket_is_retried_and_applied_once() 
 
 
 @pytest.mark.parametrize("kind", ["500", "html502", "drop_after_write"])
-async def test_a_read_is_retried_through_transient_faults(kind: str) -> None:
+async def test_a_read_is_retried_through_transient_faults(kind: FailKind) -> None:
     result, portal, _ = await run(
         FaultConfig(fail_next=RETRIES, fail_kind=kind), "sprint_get", {"id": DEMO_SPRINT_ID}
     )

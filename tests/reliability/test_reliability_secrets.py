@@ -13,7 +13,7 @@ import logging
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote
 
 import anyio
@@ -23,6 +23,7 @@ from mcp.client.stdio import stdio_client
 from starlette.responses import Response
 
 from bitrix24_scrum_mcp.config import OAuth, Secret, Settings
+from bitrix24_scrum_mcp.oauth import TokenKeeper
 from bitrix24_scrum_mcp.redact import configure_logging
 from tests.reliability.support import (
     SPRINT_FIELDS,
@@ -32,7 +33,7 @@ from tests.reliability.support import (
     running_async_portal,
 )
 from tests.reliability.test_reliability_oauth import session_for
-from tests.standin import Recorded, Reply, error, ok, running_standin
+from tests.standin import Handler, Recorded, Reply, error, ok, running_standin
 
 pytestmark = pytest.mark.anyio
 
@@ -50,7 +51,7 @@ def assert_clean(where: str, text: str, secrets: list[str]) -> None:
             assert form not in text, f"{where} leaks {form!r}"
 
 
-def echoing_replies(origin: str) -> list[tuple[str, Any]]:
+def echoing_replies(origin: str) -> list[tuple[str, Handler | Literal["slow"]]]:
     """Portal answers that carry the full request URL (and so the webhook code) back."""
 
     def url(r: Recorded) -> str:
@@ -139,7 +140,7 @@ async def test_the_webhook_code_never_leaves_the_server_process(tmp_path: Path) 
                     for name, arguments in calls:
                         result = await session.call_tool(name, arguments)
                         results.append(result.model_dump_json())
-                        payload = result.structured_content or {}
+                        payload: dict[str, Any] = result.structured_content or {}
                         outcomes.setdefault(case, set()).add(payload.get("error", "ok"))
                 for name, arguments in INVALID:
                     result = await session.call_tool(name, arguments)
@@ -208,7 +209,7 @@ async def test_oauth_tokens_and_client_secret_never_appear(
                 for arguments in ({"id": 7}, {"id": 1}):
                     result = await session.call_tool("sprint_get", arguments)
                     texts.append(result.model_dump_json())
-                assert client.tokens is not None and client.tokens.refreshes == 1
+                assert isinstance(client.tokens, TokenKeeper) and client.tokens.refreshes == 1
             stage["refresh"] = "refuse"
             without_file = OAuth(
                 origin=portal.origin,

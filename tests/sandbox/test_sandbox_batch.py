@@ -9,6 +9,7 @@ import httpx2
 import pytest
 from sbx_support import HOOK, call, result
 
+from bitrix24_scrum_mcp.json_types import is_array
 from bitrix24_scrum_mcp.sandbox import Portal
 from bitrix24_scrum_mcp.sandbox.seed import (
     DEMO_BACKLOG_ID,
@@ -46,7 +47,7 @@ async def test_batch_results_reference_earlier_commands(client: httpx2.AsyncClie
 
 async def test_batch_with_array_cmd_answers_lists(client: httpx2.AsyncClient) -> None:
     body = await result(client, "batch", {"cmd": ["server.time", "scope"]})
-    assert isinstance(body["result"], list) and len(body["result"]) == 2
+    assert is_array(body["result"]) and len(body["result"]) == 2
 
 
 async def test_failed_sub_call_is_reported_and_rolled_back_alone(

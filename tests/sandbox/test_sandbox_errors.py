@@ -20,6 +20,7 @@ import httpx2
 import pytest
 from sbx_support import HOOK, MEMBER_HOOK, OUTSIDER_HOOK, call, result
 
+from bitrix24_scrum_mcp.json_types import is_object
 from bitrix24_scrum_mcp.sandbox import FaultConfig, Portal
 from bitrix24_scrum_mcp.sandbox.seed import (
     DEMO_BACKLOG_ID,
@@ -558,7 +559,7 @@ NEVER_SENT: dict[tuple[str, str], str] = {
 
 
 def _resolve(value: Any, names: dict[str, Any]) -> Any:
-    if isinstance(value, dict):
+    if is_object(value):
         return {k: _resolve(v, names) for k, v in value.items()}
     if isinstance(value, str) and value.startswith("$"):
         return names[value]

@@ -14,6 +14,7 @@ import httpx2
 import pytest
 from sbx_support import call, result
 
+from bitrix24_scrum_mcp.json_types import is_array, is_object
 from bitrix24_scrum_mcp.sandbox.registry import served_methods
 from bitrix24_scrum_mcp.sandbox.seed import (
     DEMO_BACKLOG_ID,
@@ -183,8 +184,8 @@ NEWER_KEYS = {
 
 
 def _assert_same_shape(doc: Any, ours: Any, where: str) -> None:
-    if isinstance(doc, dict):
-        assert isinstance(ours, dict), where
+    if is_object(doc):
+        assert is_object(ours), where
         doc_keys = set(doc) - {"_truncated"}
         if "_truncated" in doc:
             assert doc_keys <= set(ours), where
@@ -192,8 +193,8 @@ def _assert_same_shape(doc: Any, ours: Any, where: str) -> None:
             assert set(ours) - NEWER_KEYS.get(where, set()) == doc_keys, where
         for key in doc_keys:
             _assert_same_shape(doc[key], ours[key], f"{where}.{key}")
-    elif isinstance(doc, list):
-        assert isinstance(ours, list), where
+    elif is_array(doc):
+        assert is_array(ours), where
         if doc and ours:
             _assert_same_shape(doc[0], ours[0], f"{where}[0]")
     elif doc is not None:
@@ -215,9 +216,7 @@ async def _setup(kind: str | None, client: httpx2.AsyncClient) -> dict[str, Any]
 
 def _fill(params: dict[str, Any], names: dict[str, Any]) -> dict[str, Any]:
     return {
-        k: (
-            _fill(v, names) if isinstance(v, dict) else names.get(v, v) if isinstance(v, str) else v
-        )
+        k: (_fill(v, names) if is_object(v) else names.get(v, v) if isinstance(v, str) else v)
         for k, v in params.items()
     }
 
@@ -234,7 +233,7 @@ async def test_documented_example_gets_documented_shape(
     assert set(body["time"]) == TIME_KEYS
     example = doc["returns"]["example"]
     # docs: envelope drift — some pages show the bare payload; a portal always wraps it.
-    doc_result = example["result"] if isinstance(example, dict) and "result" in example else example
+    doc_result = example["result"] if is_object(example) and "result" in example else example
     if method == S + "task.update":
         assert body["result"] is True  # docs show the AJAX shape {status, data, errors}
         return

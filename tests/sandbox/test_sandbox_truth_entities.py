@@ -33,12 +33,6 @@ SPRINT = {
 }
 
 
-def _row(portal: Portal, sql: str, *args: Any) -> dict[str, Any]:
-    row = portal.store.one(sql, args)
-    assert row is not None
-    return dict(row)
-
-
 # -- backlog ----------------------------------------------------------------------------
 
 

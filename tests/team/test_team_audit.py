@@ -137,9 +137,9 @@ async def test_replicas_on_redis_write_the_audit_to_the_shared_stream(tmp_path: 
         write_private(people, tokens_toml({"dmitry": (TOKEN, webhook)}))
         with tokens_server(people, BITRIX24_STATE_URL=redis.url) as url:
             await _work(url, "r-1")
-        client = Redis.from_url(redis.url, decode_responses=True)
+        client = Redis.from_url(redis.url, decode_responses=True)  # pyright: ignore[reportUnknownMemberType]  (redis-py: untyped **kwargs)
         try:
-            entries = await client.xrange(STREAM)
+            entries: list[tuple[str, dict[str, str]]] = await client.xrange(STREAM)  # pyright: ignore[reportAssignmentType]  (redis-py types a reply as bytes | str | None)
         finally:
             await client.aclose()
     records = [fields for _id, fields in entries]

@@ -21,6 +21,7 @@ import pytest
 from redis.asyncio import Redis
 
 from bitrix24_scrum_mcp.sandbox.seed import DEMO_DEVELOPER_ID, DEMO_USER_ID
+from tests.helpers import data_of
 from tests.team.redis_support import redis_server
 from tests.team.support import Browser, Person, bearer_session
 
@@ -157,9 +158,9 @@ async def test_the_readme_redis_line_moves_the_sign_ins_to_redis(tmp_path: Path)
         subprocess.run([*password, "config", "set", "requirepass", "password"], check=True)
         moved = line.replace("redis.internal:6379", f"127.0.0.1:{redis.port}")
         assert await _run_sign_in(tmp_path, "\n" + moved) == "Dmitry"
-        client = Redis.from_url(f"redis://:password@127.0.0.1:{redis.port}/0")
+        client = Redis.from_url(f"redis://:password@127.0.0.1:{redis.port}/0")  # pyright: ignore[reportUnknownMemberType]  (redis-py: untyped **kwargs)
         try:
-            keys = await client.keys("bitrix24-scrum-mcp:*")
+            keys: list[bytes] = await client.keys("bitrix24-scrum-mcp:*")  # pyright: ignore[reportUnknownMemberType, reportAssignmentType]  (bytes without decode_responses)
         finally:
             await client.aclose()
     assert any(b":person:" in key for key in keys)
@@ -192,9 +193,9 @@ async def test_the_readme_tokens_file_set_up_gives_each_person_their_own_identit
                 name, value = assignment.split("=", 1)
                 server = stack.enter_context(_running(command, {**env, name: value}, tmp_path))
         url = f"http://127.0.0.1:{ports[SERVER_PORT]}/mcp"
-        await _up(url.removesuffix("/mcp") + "/healthz", server)
-        names = []
+        await _up(url.removesuffix("/mcp") + "/healthz", server)  # pyright: ignore[reportPossiblyUnboundVariable]  (the block has a serve line)
+        names: list[str] = []
         for token in tokens:
             async with bearer_session(url, token) as client:
-                names.append((await client.call_tool("user_current", {})).structured_content["ID"])
+                names.append(data_of(await client.call_tool("user_current", {}))["ID"])
     assert names == [str(DEMO_USER_ID), str(DEMO_DEVELOPER_ID)]

@@ -16,6 +16,7 @@ import httpx2
 import pytest
 
 from bitrix24_scrum_mcp.config import Secret
+from bitrix24_scrum_mcp.json_types import is_object
 from bitrix24_scrum_mcp.sandbox import DEMO_SCRUM_GROUP_ID, DEMO_USER_ID, Portal
 from bitrix24_scrum_mcp.sandbox.seed import DEMO_DEVELOPER_ID
 from bitrix24_scrum_mcp.team.signin import SCOPE
@@ -98,7 +99,7 @@ async def test_two_people_sign_in_at_once_and_each_acts_as_themselves(
             added = await client.call_tool(
                 "epic_add", {"fields": {"groupId": DEMO_SCRUM_GROUP_ID, "name": f"{label}'s epic"}}
             )
-            assert isinstance(added.structured_content, dict), added.content
+            assert is_object(added.structured_content), added.content
             epic = await client.call_tool("epic_get", {"id": added.structured_content["id"]})
         answers[label] = (me.structured_content, epic.structured_content)
 

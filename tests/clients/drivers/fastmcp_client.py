@@ -10,6 +10,7 @@ as users of either write it. Imports nothing from this repository.
 import asyncio
 import json
 import sys
+from typing import Any
 
 import fastmcp
 from fastmcp import Client
@@ -22,7 +23,7 @@ async def main(payload):
         client = Client(payload["url"])
     else:
         client = Client(StdioTransport(**payload["stdio"]))
-    report = {"version": fastmcp.__version__, "calls": {}}
+    report: dict[str, Any] = {"version": fastmcp.__version__, "calls": {}}
     async with client:
         report["listed"] = [t.name for t in await client.list_tools()]
         for call in payload["calls"]:

@@ -11,6 +11,7 @@ Imports nothing from this repository.
 import asyncio
 import json
 import sys
+from typing import Any
 
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from langchain_mcp_adapters.client import MultiServerMCPClient
@@ -29,7 +30,7 @@ async def main(payload):
     else:
         connection = {"transport": "stdio", **payload["stdio"]}
     client = MultiServerMCPClient({"b24": connection})
-    report = {"calls": {}, "strict": {}}
+    report: dict[str, Any] = {"calls": {}, "strict": {}}
     async with client.session("b24") as session:
         tools = {t.name: t for t in await load_mcp_tools(session)}
         report["listed"] = list(tools)
