@@ -67,7 +67,20 @@ def _annotations(spec: ToolSpec) -> ToolAnnotations:
     )
 
 
+_DEFINITIONS: dict[int, tuple[ToolSpec, Tool]] = {}
+"""Each row's `Tool`, built once: rows are constants and their schemas take milliseconds each
+to build, which every new server (a test, a team server's person) would pay again. Keyed by
+the row's identity (rows hold dicts, so they do not hash); the row is kept with it."""
+
+
 def tool_definition(spec: ToolSpec) -> Tool:
+    known = _DEFINITIONS.get(id(spec))
+    if known is None or known[0] is not spec:
+        known = _DEFINITIONS[id(spec)] = (spec, _build_definition(spec))
+    return known[1]
+
+
+def _build_definition(spec: ToolSpec) -> Tool:
     return Tool(
         name=spec.name,
         title=spec.title,

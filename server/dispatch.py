@@ -50,6 +50,18 @@ def _compact(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
+_CHECKS: dict[int, tuple[ToolSpec, Validator]] = {}
+"""Each row's result validator, built once (as `app.tool_definition`): keyed by the row's
+identity, the row kept with it."""
+
+
+def _check(spec: ToolSpec) -> Validator:
+    known = _CHECKS.get(id(spec))
+    if known is None or known[0] is not spec:
+        known = _CHECKS[id(spec)] = (spec, Draft202012Validator(spec.result.schema()))
+    return known[1]
+
+
 class Dispatcher:
     def __init__(
         self,
@@ -72,7 +84,7 @@ class Dispatcher:
                 self.specs[spec.name] = spec
                 # The success branch only: a mismatch then names the offending field, where
                 # the whole outputSchema (success or error) could only say "matches no branch".
-                self._checks[spec.name] = Draft202012Validator(spec.result.schema())
+                self._checks[spec.name] = _check(spec)
 
     async def call(
         self,
