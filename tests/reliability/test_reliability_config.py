@@ -196,6 +196,7 @@ UNREADABLE: list[tuple[str, dict[str, str], tuple[str, ...]]] = [
 ]  # fmt: skip
 
 
+@pytest.mark.slow  # a CLI process per case
 @pytest.mark.parametrize(
     ("named", "env", "args"),
     UNREADABLE,
