@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from typing import Any, TypeGuard
 
-JsonObject = dict[str, Any]
-
 
 def is_object(value: object) -> TypeGuard[dict[str, Any]]:
     """`isinstance(value, dict)`, narrowed to a JSON object."""
