@@ -25,9 +25,11 @@ SLOW = (
     "onprem",  # TLS portals, a real proxy, certificate chains
     "reliability/test_reliability_concurrency.py",
     "reliability/test_reliability_fuzz.py",  # hypothesis over every tool
+    "reliability/test_reliability_pacing.py",  # bursts against the real clock
     "reliability/test_reliability_secrets.py",  # server subprocesses
     "team",  # team servers, Redis, several processes
     "test_jobs_bench.py",
+    "test_stdio_message_size.py",  # megabyte messages to a server over stdio
 )
 """Tests left out of the inner loop, `pytest -m "not slow"` (CI runs everything): folders
 and modules that start processes, real servers, Redis or hypothesis runs. A single slow

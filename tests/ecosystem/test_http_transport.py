@@ -244,6 +244,7 @@ async def test_a_message_over_the_configured_size_gets_413_before_anything_is_se
     assert standin.requests == []
 
 
+@pytest.mark.slow  # starts the CLI
 def test_serve_on_all_interfaces_without_token_exits_2_with_advice() -> None:
     done = subprocess.run(
         server_command("serve", "--transport", "http", "--host", "0.0.0.0", "--sandbox"),

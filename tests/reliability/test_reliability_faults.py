@@ -149,6 +149,7 @@ async def test_read_recovers_from_a_500_and_an_html_page(standin: StandIn) -> No
     assert len(standin.requests) == 3
 
 
+@pytest.mark.slow  # measures the pacer against the real clock
 async def test_rate_limit_answer_makes_the_client_hold_back(standin: StandIn) -> None:
     """After a 503 the pacer believes the portal: its bucket is full."""
     standin.reply_with(then(QUERY_LIMIT, ok(SPRINT)))
