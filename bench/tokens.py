@@ -287,7 +287,7 @@ def run(quick: bool = False, candidate: Path | None = None) -> dict[str, Any]:
 
     enc = encoder()
     out: dict[str, Any] = {"encoding": "o200k_base (tiktoken, seeded from bpe-openai)"}
-    variants = {}
+    variants: dict[str, dict[str, Any]] = {}
     all_tools: list[dict[str, Any]] = []
     for label, options in VARIANTS:
         tools = anyio.run(

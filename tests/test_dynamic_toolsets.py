@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 import typing
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -47,7 +47,7 @@ class ListChanges:
 
 
 @asynccontextmanager
-async def _client(transport: str, mode: str, changes: ListChanges) -> AsyncIterator[Client]:
+async def _client(transport: str, mode: str, changes: ListChanges) -> AsyncGenerator[Client, None]:
     args = ["serve", "--sandbox", "--dynamic-toolsets"]
     if transport == "stdio":
         params = StdioServerParameters(
