@@ -2,22 +2,29 @@
 
 Built on the SDK's low-level `Server` because our schemas come from the spec table, not
 from Python signatures, and because every failure must become a structured tool result.
+Besides tools it offers the ceremonies as prompts (prompts.py), Scrum data as resources
+(resources.py) with completions for their arguments (completions.py), the board as an
+MCP App (ui.py), and asks the person before destructive calls (confirm.py).
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TypeAlias
+from collections.abc import Sequence
+from typing import Any
 
 from mcp import MCPError
 from mcp.server import Server, ServerRequestContext
+from mcp.server.apps import APP_MIME_TYPE, EXTENSION_ID
 from mcp.shared.exceptions import MCPDeprecationWarning
 from mcp.types import (
     INVALID_PARAMS,
     CallToolRequestParams,
     CallToolResult,
     EmptyResult,
+    GetPromptRequestParams,
+    GetPromptResult,
+    InputRequiredResult,
     ListToolsResult,
     PaginatedRequestParams,
     SetLevelRequestParams,
@@ -26,13 +33,25 @@ from mcp.types import (
     ToolAnnotations,
 )
 
-from bitrix24_scrum_mcp import __version__, callers, client_logs
+from bitrix24_scrum_mcp import __version__, callers, client_logs, prompts
 from bitrix24_scrum_mcp.client import Bitrix24Client
+from bitrix24_scrum_mcp.completions import Completions
+from bitrix24_scrum_mcp.config import Confirm
+from bitrix24_scrum_mcp.confirm import Asked, Confirmations, Refused
+from bitrix24_scrum_mcp.directory import Directory
 from bitrix24_scrum_mcp.dispatch import Dispatcher
 from bitrix24_scrum_mcp.errors import ClientGoneError, UnknownToolError
-from bitrix24_scrum_mcp.tools.runner import Progress
+from bitrix24_scrum_mcp.reads import ToolReads, ToolRunner
+from bitrix24_scrum_mcp.resources import Resources
 from bitrix24_scrum_mcp.tools.schema import input_schema, output_schema
 from bitrix24_scrum_mcp.tools.spec import ToolSpec
+from bitrix24_scrum_mcp.ui import APP_MIME, APP_URI
+
+__all__ = ["ToolRunner", "create_server", "tool_definition"]
+assert APP_MIME == APP_MIME_TYPE
+
+SHOWN_IN_APP = frozenset({"scrum_overview", "sprint_board", "sprint_report"})
+"""Tools whose result the MCP App (ui.py) can show: `_meta.ui.resourceUri` points at it."""
 
 INSTRUCTIONS = """\
 Bitrix24 Scrum: backlogs, sprints, epics, the sprint Kanban and the tasks in them.
@@ -61,7 +80,7 @@ def _annotations(spec: ToolSpec) -> ToolAnnotations:
 
 
 def tool_definition(spec: ToolSpec) -> Tool:
-    return Tool(
+    tool = Tool(
         name=spec.name,
         title=spec.title,
         description=spec.description,
@@ -69,24 +88,30 @@ def tool_definition(spec: ToolSpec) -> Tool:
         output_schema=output_schema(spec),
         annotations=_annotations(spec),
     )
-
-
-ToolRunner: TypeAlias = Callable[
-    [ServerRequestContext[Any], str, dict[str, Any] | None, Progress, Dispatcher],
-    Awaitable[CallToolResult],
-]
-"""Runs one tool call through the dispatcher as someone: a team server's `team.calls`."""
+    if spec.name in SHOWN_IN_APP:
+        tool.meta = {"ui": {"resourceUri": APP_URI}}  # the field's constructor name is `_meta`
+    return tool
 
 
 def create_server(
-    client: Bitrix24Client | None, specs: Sequence[ToolSpec], *, runner: ToolRunner | None = None
+    client: Bitrix24Client | None,
+    specs: Sequence[ToolSpec],
+    *,
+    runner: ToolRunner | None = None,
+    confirm: Confirm = "destructive",
 ) -> Server[Any]:
     """An MCP server offering `specs`, forwarding to the portal behind `client`.
 
     With `runner` (a team server), each call goes through it instead, and `client` may be
-    None: the runner picks the caller's own client.
+    None: the runner picks the caller's own client. The reads behind resources,
+    completions and confirmation messages go through the same runner. `confirm` is
+    BITRIX24_CONFIRM.
     """
     dispatcher = Dispatcher(client, {spec.name: spec for spec in specs})
+    reads = ToolReads(client, runner)
+    directory = Directory(reads)
+    resources = Resources(reads, directory)
+    confirmations = Confirmations(confirm, reads)
     tools = [tool_definition(spec) for spec in specs]
     listing = ListToolsResult(tools=tools)
     asked = client_logs.ClientLogLevel()
@@ -99,7 +124,15 @@ def create_server(
 
     async def call_tool(
         ctx: ServerRequestContext[Any], params: CallToolRequestParams
-    ) -> CallToolResult:
+    ) -> CallToolResult | InputRequiredResult:
+        spec = dispatcher.specs.get(params.name)
+        if spec is not None:
+            decision = await confirmations.decide(ctx, spec, params)
+            if isinstance(decision, Asked):
+                return decision.result
+            if isinstance(decision, Refused):
+                return dispatcher.failure(params.name, decision.error)
+
         async def progress(done: float, total: float | None, message: str | None) -> None:
             await ctx.session.report_progress(done, total, message)
 
@@ -134,16 +167,29 @@ def create_server(
         spec = dispatcher.specs.get(name)
         return input_schema(spec) if spec else None
 
+    async def get_prompt(
+        _ctx: ServerRequestContext[Any], params: GetPromptRequestParams
+    ) -> GetPromptResult:
+        return prompts.get_prompt(params.name, params.arguments)
+
     with warnings.catch_warnings():
         # MCP logging is deprecated in protocol 2026-07-28, still used by older clients.
         warnings.simplefilter("ignore", MCPDeprecationWarning)
-        return Server(
+        server = Server(
             "bitrix24-scrum-mcp",
             version=__version__,
             title="Bitrix24 Scrum",
             instructions=INSTRUCTIONS,
             on_list_tools=list_tools,
             on_call_tool=call_tool,
+            on_list_prompts=prompts.list_prompts,
+            on_get_prompt=get_prompt,
+            on_list_resources=resources.list_resources,
+            on_list_resource_templates=resources.list_templates,
+            on_read_resource=resources.read,
+            on_completion=Completions(directory),
             on_set_logging_level=set_logging_level,
             get_tool_input_schema=tool_input_schema,
         )
+    server.extensions[EXTENSION_ID] = {}  # MCP Apps: the board (ui.py), as the SDK's Apps does
+    return server
