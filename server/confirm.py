@@ -2,7 +2,8 @@
 """Ask the person before a destructive call reaches the portal (MCP elicitation).
 
 Which calls: the rows marked destructive, `sprint_complete` (it closes the sprint and moves
-what is unfinished) and `sprint_plan` with `apply: true`. Only valid calls are asked about
+what is unfinished) and `sprint_plan` with `apply: true` (`MESSAGES`; a test keeps it
+complete). Only valid calls are asked about
 (invalid input is refused first, unasked), and only of clients that declare form
 elicitation; `BITRIX24_CONFIRM=never` turns it off for an unattended agent.
 
@@ -87,6 +88,13 @@ async def _stage_delete(args: dict[str, Any], _read: Read) -> str:
     return f"Delete the sprint board column {args['stageId']}. This cannot be undone."
 
 
+async def _card_off_board(args: dict[str, Any], _read: Read) -> str:
+    return (
+        f"Take task {args['taskId']} off the board of sprint {args['sprintId']} "
+        "(it stays in the sprint)."
+    )
+
+
 async def _sprint_complete(args: dict[str, Any], read: Read) -> str:
     group = args["id"]
     try:
@@ -119,6 +127,7 @@ MESSAGES: dict[str, Describe] = {
     "sprint_delete": _sprint_delete,
     "epic_delete": _epic_delete,
     "kanban_delete_stage": _stage_delete,
+    "kanban_delete_task": _card_off_board,
     "sprint_complete": _sprint_complete,
     "sprint_plan": _sprint_plan,
 }

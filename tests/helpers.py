@@ -9,10 +9,12 @@ from typing import Any
 
 import httpx2
 from mcp import Client
+from mcp.client.client import ConnectMode
+from mcp.client.session import ElicitationFnT
 
 from bitrix24_scrum_mcp.app import create_server
 from bitrix24_scrum_mcp.client import Bitrix24Client
-from bitrix24_scrum_mcp.config import Limits, Webhook
+from bitrix24_scrum_mcp.config import Confirm, Limits, Webhook
 from bitrix24_scrum_mcp.tools import select
 from bitrix24_scrum_mcp.tools.spec import ToolSpec
 
@@ -27,12 +29,18 @@ async def mcp_session(
     specs: Sequence[ToolSpec] | None = None,
     limits: Limits = FAST,
     transport: httpx2.AsyncBaseTransport | None = None,
+    confirm: Confirm = "destructive",
+    mode: ConnectMode = "auto",
+    elicitation_callback: ElicitationFnT | None = None,
 ) -> AsyncIterator[tuple[Client, Bitrix24Client]]:
-    """An in-process MCP client session on our server, forwarding to `webhook_url`."""
+    """An in-process MCP client session on our server, forwarding to `webhook_url`.
+
+    `mode` is the client's: "legacy" (2025-11-25, initialize) or "auto" (2026-07-28);
+    with `elicitation_callback` the client declares elicitation and answers with it."""
     client = Bitrix24Client(Webhook.parse(webhook_url), limits, transport=transport)
-    server = create_server(client, specs if specs is not None else select())
+    server = create_server(client, specs if specs is not None else select(), confirm=confirm)
     try:
-        async with Client(server) as session:
+        async with Client(server, mode=mode, elicitation_callback=elicitation_callback) as session:
             yield session, client
     finally:
         await client.aclose()
