@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from typing import Any
@@ -32,7 +32,7 @@ async def mcp_session(
     confirm: Confirm = "destructive",
     mode: ConnectMode = "auto",
     elicitation_callback: ElicitationFnT | None = None,
-) -> AsyncIterator[tuple[Client, Bitrix24Client]]:
+) -> AsyncGenerator[tuple[Client, Bitrix24Client]]:
     """An in-process MCP client session on our server, forwarding to `webhook_url`.
 
     `mode` is the client's: "legacy" (2025-11-25, initialize) or "auto" (2026-07-28);

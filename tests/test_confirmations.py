@@ -13,7 +13,7 @@ from typing import Any, Literal
 import pytest
 from mcp.client.client import ConnectMode
 from mcp.client.context import ClientRequestContext
-from mcp.types import ElicitRequestParams, ElicitResult
+from mcp.types import ElicitRequestParams, ElicitResult, ErrorData
 
 from bitrix24_scrum_mcp.config import Settings
 from bitrix24_scrum_mcp.confirm import MESSAGES
@@ -42,8 +42,9 @@ class Person:
     asked: list[str] = field(default_factory=list[str])
 
     async def __call__(
-        self, _context: ClientRequestContext, params: ElicitRequestParams
-    ) -> ElicitResult:
+        self, context: ClientRequestContext, params: ElicitRequestParams
+    ) -> ElicitResult | ErrorData:
+        del context  # the protocol names it; nothing in it matters here
         self.asked.append(params.message)
         return ElicitResult(action=self.action, content={} if self.action == "accept" else None)
 
