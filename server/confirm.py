@@ -2,8 +2,8 @@
 """Ask the person before a destructive call reaches the portal (MCP elicitation).
 
 Which calls: the rows marked destructive, `sprint_complete` (it closes the sprint and moves
-what is unfinished) and `sprint_plan` with `apply: true` (`MESSAGES`; a test keeps it
-complete). Only valid calls are asked about
+what is unfinished), `sprint_plan` with `apply: true` (`MESSAGES`; a test keeps it
+complete), and a `scrum_batch` holding any of them. Only valid calls are asked about
 (invalid input is refused first, unasked), and only of clients that declare form
 elicitation; `BITRIX24_CONFIRM=never` turns it off for an unattended agent.
 
@@ -27,8 +27,9 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
+from mcp import MCPError
 from mcp.server import ServerRequestContext
 from mcp.types import (
     CallToolRequestParams,
@@ -122,6 +123,24 @@ async def _sprint_plan(args: dict[str, Any], read: Read) -> str:
     )
 
 
+MAX_LISTED = 10
+"""Destructive calls of a batch named in its question; the rest are counted."""
+
+
+async def _batch(args: dict[str, Any], _read: Read) -> str:
+    calls: list[dict[str, Any]] = args["calls"]
+    risky = [c for c in calls if c["tool"] in MESSAGES]
+    named = "; ".join(
+        f"{c['tool']} {json.dumps(c.get('arguments') or {}, ensure_ascii=False)}"
+        for c in risky[:MAX_LISTED]
+    )
+    more = f" and {len(risky) - MAX_LISTED} more" if len(risky) > MAX_LISTED else ""
+    return (
+        f"Run {len(calls)} call{'s' * (len(calls) != 1)} in one batch, {len(risky)} of them "
+        f"destructive: {named}{more}."
+    )
+
+
 MESSAGES: dict[str, Describe] = {
     "backlog_delete": _backlog_delete,
     "sprint_delete": _sprint_delete,
@@ -132,12 +151,17 @@ MESSAGES: dict[str, Describe] = {
     "sprint_plan": _sprint_plan,
 }
 """Every call asked about, with how to say what it will do."""
+BATCH = "scrum_batch"
+"""Asked about when one of its calls would be (else a batch would be a way around)."""
 
 
-def needs_confirmation(spec: ToolSpec, arguments: dict[str, Any]) -> bool:
-    """Whether a (valid) call of `spec` is one the person is asked about."""
+def needs_confirmation(spec: ToolSpec, body: dict[str, Any]) -> bool:
+    """Whether a valid call of `spec` (its REST-shaped `body`) is one to ask about."""
     if spec.name == "sprint_plan":
-        return arguments.get("apply") is True
+        return body.get("apply") is True
+    if spec.name == BATCH:
+        calls = cast(list[dict[str, Any]], body.get("calls") or [])
+        return any(call.get("tool") in MESSAGES for call in calls)
     return spec.name in MESSAGES
 
 
@@ -180,16 +204,15 @@ class Confirmations:
         self, ctx: ServerRequestContext[Any], spec: ToolSpec, params: CallToolRequestParams
     ) -> Decision:
         """Ask about this call if it is one to ask about, and say what happens next."""
-        arguments = params.arguments or {}
-        if self.mode == "never" or not needs_confirmation(spec, arguments):
+        if self.mode == "never" or (spec.name not in MESSAGES and spec.name != BATCH):
             return None
         try:
-            args = validate(spec.input, arguments, method=spec.method)
+            args = validate(spec.input, params.arguments, method=spec.method)
         except Bitrix24Error:
             return None  # the call itself reports INVALID_ARGUMENTS, nobody is asked
-        if not _declares_form(ctx):
-            return None
         body = args.model_dump(by_alias=True, exclude_none=True)
+        if not needs_confirmation(spec, body) or not _declares_form(ctx):
+            return None
         modern = is_version_at_least(ctx.session.protocol_version, INPUT_REQUIRED_VERSION)
         digest = _digest(spec.name, body)
         if modern:
@@ -203,12 +226,19 @@ class Confirmations:
         async def read(tool: str, read_args: dict[str, Any]) -> dict[str, Any]:
             return await self.reads.call(ctx, tool, read_args)
 
-        message = await MESSAGES[spec.name](body, read)
+        describe = _batch if spec.name == BATCH else MESSAGES[spec.name]
+        message = await describe(body, read)
         question = ElicitRequestFormParams(message=message, requested_schema=SCHEMA)
         if modern:
             request = ElicitRequest(params=question)
             return Asked(InputRequiredResult(input_requests={KEY: request}, request_state=digest))
-        answer = await ctx.session.elicit_form(message, SCHEMA, related_request_id=ctx.request_id)
+        try:
+            answer = await ctx.session.elicit_form(
+                message, SCHEMA, related_request_id=ctx.request_id
+            )
+        except MCPError as exc:  # the client refused to ask, or has no way to: do not send
+            logger.info("%s not confirmed: the client answered error %s", spec.name, exc.code)
+            return _refused(spec, "the client could not ask the person")
         return _outcome(spec, answer)
 
 
@@ -216,9 +246,10 @@ def _outcome(spec: ToolSpec, answer: ElicitResult) -> Decision:
     if answer.action == "accept":
         return None
     what = "declined" if answer.action == "decline" else "cancelled"
+    return _refused(spec, f"the person {what} the confirmation")
+
+
+def _refused(spec: ToolSpec, why: str) -> Refused:
     return Refused(
-        CancelledByUserError(
-            f"the person {what} the confirmation; nothing was sent to the portal",
-            method=spec.method,
-        )
+        CancelledByUserError(f"{why}; nothing was sent to the portal", method=spec.method)
     )

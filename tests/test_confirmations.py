@@ -7,6 +7,7 @@ was (and was not) sent. Group 11 has a planned sprint; group 12 an active one an
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -199,3 +200,43 @@ def test_confirm_setting_takes_never_or_destructive_only() -> None:
     assert str(raised.value) == (
         "BITRIX24_CONFIRM must be one of never, destructive (got 'always')"
     )
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_batch_with_a_delete_in_it_is_asked_about_too(
+    sandbox: LiveSandbox, mode: ConnectMode
+) -> None:
+    sprint = await planned_sprint(sandbox)
+    person = Person("decline")
+    delete = {"tool": "sprint_delete", "arguments": json.dumps({"id": sprint["id"]})}
+    read = {"tool": "sprint_get", "arguments": json.dumps({"id": sprint["id"]})}
+    async with mcp_session(sandbox.webhook_url, mode=mode, elicitation_callback=person) as (
+        session,
+        _,
+    ):
+        await ok(session, "scrum_batch", {"calls": [read, read]})
+        assert person.asked == [], "reads only: nobody is asked"
+        error = await failed(session, "scrum_batch", {"calls": [read, delete]})
+    assert error["error"] == "CANCELLED_BY_USER"
+    assert person.asked == [
+        f'Run 2 calls in one batch, 1 of them destructive: sprint_delete {{"id": {sprint["id"]}}}.'
+    ]
+    assert writes(sandbox) == []
+    assert await sprint_exists(sandbox, sprint["id"])
+
+
+async def test_a_client_that_fails_to_ask_gets_nothing_sent(sandbox: LiveSandbox) -> None:
+    sprint = await planned_sprint(sandbox)
+
+    async def broken(context: ClientRequestContext, params: ElicitRequestParams) -> ErrorData:
+        del context, params
+        return ErrorData(code=-32603, message="no dialog available")
+
+    async with mcp_session(sandbox.webhook_url, mode="legacy", elicitation_callback=broken) as (
+        session,
+        _,
+    ):
+        error = await failed(session, "sprint_delete", {"id": sprint["id"]})
+    assert error["error"] == "CANCELLED_BY_USER"
+    assert error["error_description"].startswith("the client could not ask the person")
+    assert writes(sandbox) == []

@@ -18,7 +18,8 @@ from bitrix24_scrum_mcp.prompts import CEREMONIES
 from bitrix24_scrum_mcp.resources import TEMPLATES
 from bitrix24_scrum_mcp.sandbox.seed_history import ACTIVE_SPRINT_ID
 from bitrix24_scrum_mcp.ui import APP_MIME, APP_URI
-from tests.ecosystem.test_inspector import OK, STDIO, Run, _inspector, requires_inspector
+from tests.ecosystem.test_inspector import OK, STDIO, Run, requires_inspector
+from tests.ecosystem.test_inspector import _inspector as inspector  # pyright: ignore[reportPrivateUsage]
 
 pytestmark = [requires_inspector, pytest.mark.slow]
 
@@ -68,7 +69,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Run]]:
         **{uri: [*STDIO, "--method", "resources/read", "--uri", uri] for uri in READS},
     }
     with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
-        futures = {name: pool.submit(_inspector, args, cwd) for name, args in commands.items()}
+        futures = {name: pool.submit(inspector, args, cwd) for name, args in commands.items()}
         yield {name: future.result() for name, future in futures.items()}
 
 
