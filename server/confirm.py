@@ -217,8 +217,10 @@ class Confirmations:
         digest = _digest(spec.name, body)
         if modern:
             answer = (params.input_responses or {}).get(KEY)
-            if isinstance(answer, ElicitResult) and params.request_state == digest:
-                return _outcome(spec, answer)
+            if answer is not None and params.request_state == digest:
+                if isinstance(answer, ElicitResult):
+                    return _outcome(spec, answer)
+                return _refused(spec, "the client could not ask the person")
         elif not ctx.session.can_send_request:
             logger.info("%s not confirmed: this transport cannot ask the client", spec.name)
             return None

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import pytest
+from mcp import MCPError
 from mcp.client.client import ConnectMode
 from mcp.client.context import ClientRequestContext
 from mcp.types import ElicitRequestParams, ElicitResult, ErrorData
@@ -225,18 +226,28 @@ async def test_a_batch_with_a_delete_in_it_is_asked_about_too(
     assert await sprint_exists(sandbox, sprint["id"])
 
 
-async def test_a_client_that_fails_to_ask_gets_nothing_sent(sandbox: LiveSandbox) -> None:
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_client_that_fails_to_ask_gets_nothing_sent(
+    sandbox: LiveSandbox, mode: ConnectMode
+) -> None:
+    """2025-11-25: the client answers our request with an error, and the call ends in one.
+    2026-07-28: the client's own driver gives up on the call (it raises, never retries)."""
     sprint = await planned_sprint(sandbox)
 
     async def broken(context: ClientRequestContext, params: ElicitRequestParams) -> ErrorData:
         del context, params
         return ErrorData(code=-32603, message="no dialog available")
 
-    async with mcp_session(sandbox.webhook_url, mode="legacy", elicitation_callback=broken) as (
+    async with mcp_session(sandbox.webhook_url, mode=mode, elicitation_callback=broken) as (
         session,
         _,
     ):
-        error = await failed(session, "sprint_delete", {"id": sprint["id"]})
-    assert error["error"] == "CANCELLED_BY_USER"
-    assert error["error_description"].startswith("the client could not ask the person")
+        if mode == "legacy":
+            error = await failed(session, "sprint_delete", {"id": sprint["id"]})
+            assert error["error"] == "CANCELLED_BY_USER"
+            assert error["error_description"].startswith("the client could not ask the person")
+        else:
+            with pytest.raises(MCPError):
+                await session.call_tool("sprint_delete", {"id": sprint["id"]})
     assert writes(sandbox) == []
+    assert await sprint_exists(sandbox, sprint["id"])
