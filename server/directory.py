@@ -99,8 +99,11 @@ class Directory:
 
         return await self._cached(ctx, ("groups",), load)
 
-    async def sprints(self, ctx: ServerRequestContext[Any], group: int | None) -> list[Named]:
-        """The sprints of `group` (of every group the credential sees when None), newest first.
+    async def sprints(
+        self, ctx: ServerRequestContext[Any], group: int | None, status: str | None = None
+    ) -> list[Named]:
+        """The sprints of `group` (of every group the credential sees when None), newest
+        first; only those with `status` (active, planned, completed) when given.
 
         Raises:
             ReadFailedError: the portal refused the list.
@@ -108,8 +111,9 @@ class Directory:
 
         async def load() -> list[Named]:
             args: dict[str, Any] = {"order": {"ID": "desc"}, "limit": MAX_ITEMS}
-            if group is not None:
-                args["filter"] = {"GROUP_ID": group}
+            only = {"GROUP_ID": group, "STATUS": status}
+            if any(v is not None for v in only.values()):
+                args["filter"] = {k: v for k, v in only.items() if v is not None}
             answer = await self.reads.call(ctx, "sprint_list", args)
             return [
                 Named(
@@ -121,7 +125,7 @@ class Directory:
                 for s in _items(answer)
             ]
 
-        return await self._cached(ctx, ("sprints", group), load)
+        return await self._cached(ctx, ("sprints", group, status), load)
 
     async def columns(self, ctx: ServerRequestContext[Any], sprint: int) -> list[Named]:
         """The columns of a sprint's board, left to right.

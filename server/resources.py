@@ -169,7 +169,7 @@ class Resources:
         found: list[Resource] = [APP]
         try:
             groups = (await self.directory.groups(ctx))[:LISTED_GROUPS]
-            sprints = await self.directory.sprints(ctx, None)
+            sprints = await self.directory.sprints(ctx, None, "active")
         except ReadFailedError as exc:
             logger.warning("resources/list without the portal's: %s", exc.payload.get("error"))
             return ListResourcesResult(resources=found)

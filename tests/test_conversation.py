@@ -302,3 +302,16 @@ async def test_cached_completions_send_no_request_and_answer_fast(sandbox: LiveS
     p50_ms = statistics.median(took) * 1000
     print(f"cached completion p50 {p50_ms:.2f} ms over {len(took)} requests")
     assert p50_ms < 50
+
+
+async def test_resources_list_costs_two_requests_then_none_within_the_cache(
+    sandbox: LiveSandbox,
+) -> None:
+    async with mcp_session(sandbox.webhook_url) as (session, client):
+        sent = client.requests_sent
+        first = await session.list_resources()
+        cold = client.requests_sent - sent
+        second = await session.list_resources()
+        warm = client.requests_sent - sent - cold
+    assert (cold, warm) == (2, 0), "workgroup_list and one sprint_list of active sprints"
+    assert first == second
