@@ -93,8 +93,8 @@ then risks: unestimated cards, cards off the board, too much in progress at once
         arguments=(GROUP, SPRINT_OPTIONAL),
         text="""\
 Prepare the sprint review of Scrum {group}, {sprint}.
-1. Call sprint_report(sprintId={report}).
-2. Call sprint_board({board}) for the finished cards' titles and owners.
+1. Call sprint_board({board}) for the finished cards' titles and owners.
+2. Call sprint_report(sprintId={report}).
 Answer with: the sprint goal and whether it was met; committed and completed points;
 a list of what was completed (id, title, owner); what carries over and why it matters;
 velocity against the team's average; a suggested order for the demo.""",
@@ -106,8 +106,9 @@ velocity against the team's average; a suggested order for the demo.""",
         arguments=(GROUP, SPRINT_LAST),
         text="""\
 Prepare the retrospective of Scrum {group}, {sprint}.
-1. Call sprint_report(sprintId={report}) for the burndown, carry-over, per-person load and
-   velocity.
+1. The sprint: {find}
+2. Call sprint_report(sprintId={report}) for the burndown, carry-over, per-person load
+   and velocity.
 Answer with facts first, opinions after: what went well and what did not, each backed by
 a number from the report (burndown shape, carried-over points, unestimated tasks, load per
 person); then three open questions for the team and at most three concrete actions.""",
@@ -154,14 +155,11 @@ def _render(ceremony: Ceremony, arguments: dict[str, str]) -> str:
         if sprint
         else ("its last completed sprint" if last else "its active sprint"),
         "board": f"sprintId={sprint}" if sprint else f"groupId={group}",
-        "report": sprint
+        "report": sprint or ("its id" if last else "the sprint.id that sprint_board answered"),
+        "find": f"{sprint}."
         if sprint
-        else (
-            "the newest completed sprint's id from sprint_list(filter={'GROUP_ID': "
-            f"{group}, 'STATUS': 'completed'}})"
-            if last
-            else f"the active sprint's id from scrum_overview(groupId={group})"
-        ),
+        else "call sprint_list(filter={'GROUP_ID': "
+        f"{group}, 'STATUS': 'completed'}}, order={{'DATE_END': 'desc'}}, limit=1).",
         "capacity": f"{capacity} story points."
         if capacity
         else "propose one from the team's averageVelocity (sprint_report of the last "
