@@ -4,7 +4,8 @@
 Read through the one-to-one tools (`workgroup_list`, `sprint_list`, `kanban_get_stages`)
 and kept for `TTL_S` in a cache of at most `MAX_ENTRIES` answers, because a client asks
 for completions on every keystroke and a portal allows about two requests a second.
-Entries are per caller (a team server's people see different groups).
+Entries are per caller (a team server's people see different groups), and concurrent
+requests for a missing entry share one read.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
+import anyio
 from mcp.server import ServerRequestContext
 from mcp.server.request_state import authenticated_principal
 
@@ -66,6 +68,7 @@ class Directory:
     def __init__(self, reads: ToolReads, cache: TtlCache | None = None) -> None:
         self.reads = reads
         self.cache = cache or TtlCache()
+        self._loading: dict[tuple[Any, ...], anyio.Lock] = {}
 
     async def _cached(
         self,
@@ -75,9 +78,18 @@ class Directory:
     ) -> list[Named]:
         key = (authenticated_principal(ctx), *key)
         found = self.cache.get(key)
-        if found is None:
-            found = await load()
-            self.cache.put(key, found)
+        if found is not None:
+            return found
+        lock = self._loading.setdefault(key, anyio.Lock())
+        try:
+            async with lock:  # the first caller reads; the others find its answer cached
+                found = self.cache.get(key)
+                if found is None:
+                    found = await load()
+                    self.cache.put(key, found)
+        finally:
+            if not lock.locked() and not lock.statistics().tasks_waiting:
+                self._loading.pop(key, None)
         return found
 
     async def groups(self, ctx: ServerRequestContext[Any]) -> list[Named]:

@@ -12,6 +12,7 @@ import statistics
 import time
 from typing import Any
 
+import anyio
 import pytest
 from mcp import Client, MCPError
 from mcp.client.client import ConnectMode
@@ -315,3 +316,21 @@ async def test_resources_list_costs_two_requests_then_none_within_the_cache(
         warm = client.requests_sent - sent - cold
     assert (cold, warm) == (2, 0), "workgroup_list and one sprint_list of active sprints"
     assert first == second
+
+
+async def test_concurrent_completions_on_a_cold_cache_share_one_read(
+    sandbox: LiveSandbox,
+) -> None:
+    answers: list[list[str]] = []
+    async with mcp_session(sandbox.webhook_url) as (session, client):
+        sent = client.requests_sent
+
+        async def complete(typed: str) -> None:
+            answers.append(await values(session, STANDUP, "groupId", typed))
+
+        with anyio.fail_after(10):
+            async with anyio.create_task_group() as tasks:
+                for typed in ["", "1", "12", "mob", "11"]:
+                    tasks.start_soon(complete, typed)
+        assert client.requests_sent - sent == 1
+    assert sorted(answers) == sorted([["11", "12"], ["11", "12"], ["12"], ["12"], ["11"]])
