@@ -112,6 +112,7 @@ def create_server(
     directory = Directory(reads)
     resources = Resources(reads, directory)
     confirmations = Confirmations(confirm, reads)
+    ceremonies = prompts.Prompts(dispatcher.specs)
     tools = [tool_definition(spec) for spec in specs]
     listing = ListToolsResult(tools=tools)
     asked = client_logs.ClientLogLevel()
@@ -170,7 +171,7 @@ def create_server(
     async def get_prompt(
         _ctx: ServerRequestContext[Any], params: GetPromptRequestParams
     ) -> GetPromptResult:
-        return prompts.get_prompt(params.name, params.arguments)
+        return ceremonies.get(params.name, params.arguments)
 
     with warnings.catch_warnings():
         # MCP logging is deprecated in protocol 2026-07-28, still used by older clients.
@@ -182,7 +183,7 @@ def create_server(
             instructions=INSTRUCTIONS,
             on_list_tools=list_tools,
             on_call_tool=call_tool,
-            on_list_prompts=prompts.list_prompts,
+            on_list_prompts=ceremonies.list,
             on_get_prompt=get_prompt,
             on_list_resources=resources.list_resources,
             on_list_resource_templates=resources.list_templates,

@@ -10,6 +10,8 @@ as is an unknown prompt.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +26,7 @@ from mcp.types import (
     TextContent,
 )
 
+_CALL = re.compile(r"\b([a-z][a-z_]*)\(")
 GROUP = PromptArgument(name="groupId", description="Scrum group id", required=True)
 SPRINT_OPTIONAL = PromptArgument(
     name="sprintId", description="Sprint id (default: the active sprint)", required=False
@@ -46,6 +49,14 @@ class Ceremony:
     description: str
     arguments: tuple[PromptArgument, ...]
     text: str
+
+    @property
+    def tools(self) -> frozenset[str]:
+        """The tools its text tells the model to call, whichever arguments are given."""
+        variants = [{"groupId": "1"}]
+        if any(a.name == "sprintId" for a in self.arguments):
+            variants.append({"groupId": "1", "sprintId": "1"})
+        return frozenset(name for v in variants for name in _CALL.findall(_render(self, v)))
 
     def listed(self) -> Prompt:
         return Prompt(
@@ -129,7 +140,6 @@ make and wait for my go-ahead.""",
     ),
 )
 BY_NAME = {c.name: c for c in CEREMONIES}
-LISTING = ListPromptsResult(prompts=[c.listed() for c in CEREMONIES])
 
 
 def _positive_id(name: str, raw: str | None) -> int | None:
@@ -162,31 +172,38 @@ def _render(ceremony: Ceremony, arguments: dict[str, str]) -> str:
         f"{group}, 'STATUS': 'completed'}}, order={{'DATE_END': 'desc'}}, limit=1).",
         "capacity": f"{capacity} story points."
         if capacity
-        else "propose one from the team's averageVelocity (sprint_report of the last "
-        "completed sprint) and say so.",
+        else "propose one from the team's averageVelocity, in sprint_report(sprintId=...) of "
+        "its last completed sprint, and say so.",
     }
     return ceremony.text.format(**fills)
 
 
-async def list_prompts(*_args: Any) -> ListPromptsResult:
-    return LISTING
+class Prompts:
+    """The ceremonies whose tools are all offered: `--read-only` has no `plan_sprint`
+    (it applies with `sprint_plan`), and a prompt never names a tool the client lacks."""
 
+    def __init__(self, offered: Collection[str]) -> None:
+        self.by_name = {c.name: c for c in CEREMONIES if c.tools <= set(offered)}
+        self.listing = ListPromptsResult(prompts=[c.listed() for c in self.by_name.values()])
 
-def get_prompt(name: str, arguments: dict[str, str] | None) -> GetPromptResult:
-    """The ceremony's instruction as one user message.
+    async def list(self, *_args: Any) -> ListPromptsResult:
+        return self.listing
 
-    Raises:
-        MCPError: -32602 for an unknown prompt, a missing groupId or an id that is not one.
-    """
-    ceremony = BY_NAME.get(name)
-    if ceremony is None:
-        raise MCPError(INVALID_PARAMS, f"unknown prompt '{name[:60]}'")
-    known = {a.name for a in ceremony.arguments}
-    extra = sorted(set(arguments or {}) - known)
-    if extra:
-        raise MCPError(INVALID_PARAMS, f"prompt {name} takes no argument {', '.join(extra)}")
-    text = _render(ceremony, arguments or {})
-    return GetPromptResult(
-        description=ceremony.description,
-        messages=[PromptMessage(role="user", content=TextContent(type="text", text=text))],
-    )
+    def get(self, name: str, arguments: dict[str, str] | None) -> GetPromptResult:
+        """The ceremony's instruction as one user message.
+
+        Raises:
+            MCPError: -32602 for an unknown prompt, a missing groupId or an id that is not one.
+        """
+        ceremony = self.by_name.get(name)
+        if ceremony is None:
+            raise MCPError(INVALID_PARAMS, f"unknown prompt '{name[:60]}'")
+        known = {a.name for a in ceremony.arguments}
+        extra = sorted(set(arguments or {}) - known)
+        if extra:
+            raise MCPError(INVALID_PARAMS, f"prompt {name} takes no argument {', '.join(extra)}")
+        text = _render(ceremony, arguments or {})
+        return GetPromptResult(
+            description=ceremony.description,
+            messages=[PromptMessage(role="user", content=TextContent(type="text", text=text))],
+        )

@@ -27,7 +27,7 @@ from mcp.types import (
 from bitrix24_scrum_mcp.app import SHOWN_IN_APP
 from bitrix24_scrum_mcp.prompts import CEREMONIES
 from bitrix24_scrum_mcp.sandbox.seed_history import ACTIVE_SPRINT_ID, SECOND_SPRINT_ID
-from bitrix24_scrum_mcp.tools import workbench
+from bitrix24_scrum_mcp.tools import ALL_TOOLS, select, workbench
 from bitrix24_scrum_mcp.ui import APP_MIME, APP_URI
 from tests.helpers import mcp_session
 from tests.live_sandbox import LiveSandbox
@@ -334,3 +334,33 @@ async def test_concurrent_completions_on_a_cold_cache_share_one_read(
                     tasks.start_soon(complete, typed)
         assert client.requests_sent - sent == 1
     assert sorted(answers) == sorted([["11", "12"], ["11", "12"], ["12"], ["12"], ["11"]])
+
+
+def test_every_tool_a_prompt_names_exists() -> None:
+    names = {spec.name for spec in ALL_TOOLS}
+    for ceremony in CEREMONIES:
+        assert ceremony.tools and ceremony.tools <= names, ceremony.name
+
+
+@pytest.mark.parametrize(
+    ("toolsets", "read_only", "offered"),
+    [
+        pytest.param(
+            None,
+            True,
+            ["daily_standup", "sprint_review", "retrospective", "groom_backlog"],
+            id="read-only-has-no-plan",
+        ),
+        pytest.param(["sprint", "backlog"], False, [], id="no-workbench-no-prompts"),
+    ],
+)
+async def test_prompts_name_only_offered_tools(
+    sandbox: LiveSandbox, toolsets: list[str] | None, read_only: bool, offered: list[str]
+) -> None:
+    specs = select(toolsets, read_only=read_only)
+    async with mcp_session(sandbox.webhook_url, specs=specs) as (session, _):
+        listed = [p.name for p in (await session.list_prompts()).prompts]
+        with pytest.raises(MCPError) as raised:
+            await session.get_prompt("plan_sprint", {"groupId": "12"})
+    assert listed == offered
+    assert raised.value.code == INVALID_PARAMS
