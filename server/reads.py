@@ -19,6 +19,7 @@ from bitrix24_scrum_mcp.client import Bitrix24Client
 from bitrix24_scrum_mcp.dispatch import Dispatcher
 from bitrix24_scrum_mcp.tools import ALL_TOOLS
 from bitrix24_scrum_mcp.tools.runner import Progress, no_progress
+from bitrix24_scrum_mcp.tools.workbench import WRITES_ONLY_WHEN_APPLIED
 
 ToolRunner: TypeAlias = Callable[
     [ServerRequestContext[Any], str, dict[str, Any] | None, Progress, Dispatcher],
@@ -41,9 +42,6 @@ READ_TOOLS = frozenset(
 )
 """What the conversation features read; all read-only rows."""
 
-DRY_RUNS = frozenset({"sprint_plan"})
-"""Rows that write only with `apply: true`: a confirmation asks their dry run what to say."""
-
 
 class ReadFailedError(Exception):
     """A server-side read ended in an error result; `payload` is its error object."""
@@ -58,7 +56,7 @@ class ToolReads:
     """Calls the read tools (and dry runs) on behalf of the conversation features."""
 
     def __init__(self, client: Bitrix24Client | None, runner: ToolRunner | None) -> None:
-        specs = {s.name: s for s in ALL_TOOLS if s.name in READ_TOOLS | DRY_RUNS}
+        specs = {s.name: s for s in ALL_TOOLS if s.name in READ_TOOLS | WRITES_ONLY_WHEN_APPLIED}
         assert all(specs[n].read_only for n in READ_TOOLS)
         self.dispatcher = Dispatcher(client, specs)
         self._runner = runner

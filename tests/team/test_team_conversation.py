@@ -9,11 +9,12 @@ each person reads with their own webhook.
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import AsyncGenerator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import httpx2
 import pytest
@@ -26,6 +27,7 @@ from mcp.types import ElicitRequestParams, ElicitResult, ErrorData, PromptRefere
 from bitrix24_scrum_mcp.sandbox import DEMO_PERSON_WEBHOOK_CODES, DEMO_SCRUM_GROUP_ID, Portal
 from bitrix24_scrum_mcp.sandbox.seed import DEMO_SCRUM_MASTER_ID
 from tests.team.support import sandbox_portal, tokens_server, tokens_toml, write_private
+from tests.test_workbench import DATES
 
 pytestmark = pytest.mark.anyio
 ELENA = secrets.token_urlsafe(32)
@@ -33,15 +35,16 @@ CHECKOUT, TEAM = 11, 12
 
 
 class Declines:
-    def __init__(self) -> None:
+    def __init__(self, action: Literal["accept", "decline"] = "decline") -> None:
         self.asked: list[str] = []
+        self.action: Literal["accept", "decline"] = action
 
     async def __call__(
         self, context: ClientRequestContext, params: ElicitRequestParams
     ) -> ElicitResult | ErrorData:
         del context
         self.asked.append(params.message)
-        return ElicitResult(action="decline")
+        return ElicitResult(action=self.action, content={} if self.action == "accept" else None)
 
 
 @pytest.fixture
@@ -50,7 +53,7 @@ def team(tmp_path: Path) -> Iterator[tuple[Portal, str]]:
         path = tmp_path / "people.toml"
         hook = f"{origin}/rest/{DEMO_SCRUM_MASTER_ID}/{DEMO_PERSON_WEBHOOK_CODES[DEMO_SCRUM_MASTER_ID]}/"
         write_private(path, tokens_toml({"elena": (ELENA, hook)}))
-        with tokens_server(path) as url:
+        with tokens_server(path, BITRIX24_AUDIT_LOG=str(tmp_path / "audit.jsonl")) as url:
             yield portal, url
 
 
@@ -128,3 +131,26 @@ async def test_team_server_reads_resources_and_completions_as_the_caller(
     assert tool.structured_content is not None
     scrums = [g["id"] for g in tool.structured_content["items"] if g["type"] == "scrum"]
     assert groups.completion.values == sorted(scrums, key=int), "what elena herself sees"
+
+
+async def test_team_audit_records_an_applied_plan_only(
+    team: tuple[Portal, str], tmp_path: Path
+) -> None:
+    """A dry run writes nothing, so neither the one a confirmation reads nor the person's
+    own is audited; the declined apply is not either, the accepted one is, once."""
+    _portal, url = team
+    plan = {
+        "groupId": DEMO_SCRUM_GROUP_ID,
+        "capacity": 8,
+        "sprint": {"name": "Sprint 9", **DATES},
+    }
+    async with session(url, "auto", Declines("decline")) as client:
+        dry = await client.call_tool("sprint_plan", plan)
+        declined = await client.call_tool("sprint_plan", {**plan, "apply": True})
+    assert not dry.is_error and declined.is_error
+    async with session(url, "auto", Declines("accept")) as client:
+        applied = await client.call_tool("sprint_plan", {**plan, "apply": True})
+    assert not applied.is_error, applied.content
+    log = tmp_path / "audit.jsonl"
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [(r["tool"], r["outcome"]) for r in records] == [("sprint_plan", "ok")]
