@@ -9,7 +9,7 @@ Scrum item. The one-to-one path is six tools and as many model turns.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, cast
 
 from pydantic import Field
@@ -43,7 +43,7 @@ def _ended(sprint: SprintInfo) -> datetime:
     try:
         return datetime.fromisoformat(sprint.date_end)
     except ValueError:
-        return datetime.min.replace(tzinfo=timezone.utc)
+        return datetime.min.replace(tzinfo=UTC)
 
 
 def group_name(value: Any) -> str:
