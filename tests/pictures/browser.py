@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -36,7 +36,7 @@ def chromium_path() -> str:
 
 
 @contextmanager
-def launched() -> Iterator[Browser]:
+def launched() -> Generator[Browser]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path())
         try:
@@ -46,7 +46,9 @@ def launched() -> Iterator[Browser]:
 
 
 @contextmanager
-def page_of(browser: Browser, width: int = 1100, height: int = 800) -> Iterator[tuple[Page, list[str]]]:
+def page_of(
+    browser: Browser, width: int = 1100, height: int = 800
+) -> Generator[tuple[Page, list[str]]]:
     """A fresh page and the console errors of all its frames (CSP refusals among them)."""
     context = browser.new_context(viewport={"width": width, "height": height})
     errors: list[str] = []

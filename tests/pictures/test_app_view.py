@@ -92,7 +92,9 @@ def host_port() -> Iterator[int]:
         yield port
 
 
-def _shown(page: Page, port: int, call: tuple[str, dict[str, Any]], result: dict[str, Any]) -> FrameLocator:
+def _shown(
+    page: Page, port: int, call: tuple[str, dict[str, Any]], result: dict[str, Any]
+) -> FrameLocator:
     page.goto(f"http://127.0.0.1:{port}/host")
     assert page.evaluate("window.initialized") is True  # awaits the view's handshake
     page.evaluate("([a, r]) => window.deliver(a, r)", [call[1], result])
@@ -101,7 +103,9 @@ def _shown(page: Page, port: int, call: tuple[str, dict[str, Any]], result: dict
     return view
 
 
-def test_view_opens_with_ui_initialize_then_initialized(browser: Browser, host_port: int, recorded: dict[str, dict[str, Any]]) -> None:
+def test_view_opens_with_ui_initialize_then_initialized(
+    browser: Browser, host_port: int, recorded: dict[str, dict[str, Any]]
+) -> None:
     with page_of(browser) as (page, errors):
         _shown(page, host_port, BOARD_CALL, recorded["sprint_board"])
         received: list[dict[str, Any]] = page.evaluate("window.received")
@@ -113,7 +117,9 @@ def test_view_opens_with_ui_initialize_then_initialized(browser: Browser, host_p
     assert errors == []
 
 
-def test_view_draws_a_recorded_sprint_board_under_the_default_csp(browser: Browser, host_port: int, recorded: dict[str, dict[str, Any]]) -> None:
+def test_view_draws_a_recorded_sprint_board_under_the_default_csp(
+    browser: Browser, host_port: int, recorded: dict[str, dict[str, Any]]
+) -> None:
     board = recorded["sprint_board"]["structuredContent"]
     with page_of(browser) as (page, errors):
         view = _shown(page, host_port, BOARD_CALL, recorded["sprint_board"])
@@ -125,15 +131,23 @@ def test_view_draws_a_recorded_sprint_board_under_the_default_csp(browser: Brows
             "window.received.some(m => m.method === 'ui/notifications/size-changed')"
         )
         keep(view.locator("main").screenshot(), "app-sprint-board.png")
-        assert cards.count() == board["totals"]["tasks"] == sum(len(c["tasks"]) for c in board["columns"])
-    assert [h.split(" ")[0] for h in headings] == [c["name"].split(" ")[0] for c in board["columns"]]
+        assert (
+            cards.count()
+            == board["totals"]["tasks"]
+            == sum(len(c["tasks"]) for c in board["columns"])
+        )
+    assert [h.split(" ")[0] for h in headings] == [
+        c["name"].split(" ")[0] for c in board["columns"]
+    ]
     assert sprint == board["sprint"]["name"]
     estimated = [t for c in board["columns"] for t in c["tasks"] if "points" in t]
     assert len([p for p in points if p.endswith(("point", "points"))]) == len(estimated)
     assert errors == []  # a CSP refusal or a script error would show here
 
 
-def test_view_draws_a_recorded_burndown_with_ideal_and_actual_lines(browser: Browser, host_port: int, recorded: dict[str, dict[str, Any]]) -> None:
+def test_view_draws_a_recorded_burndown_with_ideal_and_actual_lines(
+    browser: Browser, host_port: int, recorded: dict[str, dict[str, Any]]
+) -> None:
     report = recorded["sprint_report"]["structuredContent"]
     with page_of(browser) as (page, errors):
         view = _shown(page, host_port, REPORT_CALL, recorded["sprint_report"])

@@ -58,7 +58,9 @@ def browser() -> Iterator[Browser]:
         yield b
 
 
-def test_board_page_shows_the_active_sprint_burndown_and_backlog(browser: Browser, served: Served) -> None:
+def test_board_page_shows_the_active_sprint_burndown_and_backlog(
+    browser: Browser, served: Served
+) -> None:
     board = served.call("sprint_board", {"groupId": TEAM})
     backlog = served.call("backlog_items", {"groupId": TEAM, "limit": 500})
     with page_of(browser, height=900) as (page, errors):
@@ -73,7 +75,9 @@ def test_board_page_shows_the_active_sprint_burndown_and_backlog(browser: Browse
         keep(page.screenshot(full_page=True), "sandbox-board.png")
     assert picked == str(TEAM)  # the group with the active sprint comes first
     assert any("Mobile App 2.0" in o for o in options)
-    assert [h.split(" ")[0] for h in headings] == [c["name"].split(" ")[0] for c in board["columns"]]
+    assert [h.split(" ")[0] for h in headings] == [
+        c["name"].split(" ")[0] for c in board["columns"]
+    ]
     assert cards == board["totals"]["tasks"]
     assert len(ideal.split()) > 1
     assert listed == backlog["totals"]["tasks"]
@@ -84,7 +88,7 @@ def test_board_page_redraws_when_an_agent_moves_a_card(browser: Browser, served:
     board = served.call("sprint_board", {"groupId": TEAM})
     [new] = [c for c in board["columns"] if c["type"] == "NEW"]
     task = new["tasks"][0]["id"]
-    in_work = '.column[data-type="WORK"] .card[data-id="%d"]' % task
+    in_work = f'.column[data-type="WORK"] .card[data-id="{task}"]'
     with page_of(browser) as (page, errors):
         page.goto(served.base + f"/#{TEAM}")
         page.locator(f'.column[data-type="NEW"] .card[data-id="{task}"]').wait_for()
