@@ -81,7 +81,7 @@
     var desc = "Ideal line from " + pts(days.length ? days[0].ideal : 0) + " to 0 over " + days.length + " days" +
       (last ? "; " + pts(last.remaining) + " remaining on " + last.date : "") + ".";
     var kids = [h("svg:title", { id: "bd-t" }, ["Burndown of " + r.sprint.name]), h("svg:desc", { id: "bd-d" }, [desc])];
-    [0, top / 2, top].forEach(function (v) {
+    [0, Math.round(top / 2), top].forEach(function (v) {
       kids.push(h("svg:line", { "class": "grid", x1: L, x2: W - R, y1: y(v), y2: y(v) }));
       kids.push(h("svg:text", { x: L - 6, y: y(v) + 4, "text-anchor": "end" }, [String(Math.round(v))]));
     });

@@ -37,3 +37,4 @@ def record(calls: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
 
 BOARD_CALL = ("sprint_board", {"groupId": TEAM})
 REPORT_CALL = ("sprint_report", {"sprintId": ACTIVE_SPRINT_ID})
+OVERVIEW_CALL = ("scrum_overview", {"groupId": TEAM})

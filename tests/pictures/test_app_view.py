@@ -23,7 +23,7 @@ from starlette.routing import Route
 from bitrix24_scrum_mcp.ui import app_html
 from tests.loopback import serving
 from tests.pictures.browser import ARTIFACTS, keep, launched, page_of
-from tests.pictures.recorded import BOARD_CALL, REPORT_CALL, record
+from tests.pictures.recorded import BOARD_CALL, OVERVIEW_CALL, REPORT_CALL, record
 
 pytestmark = pytest.mark.slow
 
@@ -73,11 +73,12 @@ def _host_app() -> Starlette:
 
 @pytest.fixture(scope="module")
 def recorded() -> dict[str, dict[str, Any]]:
-    board, report = record([BOARD_CALL, REPORT_CALL])
+    calls = [BOARD_CALL, REPORT_CALL, OVERVIEW_CALL]
+    results = dict(zip([tool for tool, _ in calls], record(calls), strict=True))
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for name, result in (("sprint_board", board), ("sprint_report", report)):
+    for name, result in results.items():
         (ARTIFACTS / f"{name}.result.json").write_text(json.dumps(result, indent=1))
-    return {"sprint_board": board, "sprint_report": report}
+    return results
 
 
 @pytest.fixture(scope="module")
@@ -163,4 +164,33 @@ def test_view_draws_a_recorded_burndown_with_ideal_and_actual_lines(
     assert len(ideal.split()) == len(report["burndown"])
     assert len(actual.split()) == sum(1 for d in report["burndown"] if "remaining" in d)
     assert rows == len(report["burndown"])
+    assert errors == []
+
+
+def test_view_draws_the_active_sprint_of_a_recorded_overview(
+    browser: Browser, host_port: int, recorded: dict[str, dict[str, Any]]
+) -> None:
+    overview = recorded["scrum_overview"]["structuredContent"]
+    with page_of(browser) as (page, errors):
+        view = _shown(page, host_port, OVERVIEW_CALL, recorded["scrum_overview"])
+        title = view.locator("h1").inner_text()
+        cards = view.locator(".column .card").count()
+    assert title == overview["name"]
+    assert cards == overview["activeSprint"]["totals"]["tasks"]
+    assert errors == []
+
+
+def test_view_shows_an_error_result_as_an_alert(browser: Browser, host_port: int) -> None:
+    error = {"error": "NOT_FOUND", "error_description": "sprint 999 not found", "method": "x"}
+    result = {
+        "content": [{"type": "text", "text": "NOT_FOUND: sprint 999 not found"}],
+        "structuredContent": error,
+        "isError": True,
+    }
+    with page_of(browser) as (page, errors):
+        page.goto(f"http://127.0.0.1:{host_port}/host")
+        assert page.evaluate("window.initialized") is True
+        page.evaluate("([a, r]) => window.deliver(a, r)", [{"sprintId": 999}, result])
+        alert = page.frame_locator("#view").locator("[role=alert]")
+        assert "sprint 999 not found" in alert.inner_text()
     assert errors == []
