@@ -6,6 +6,8 @@ lines and the backlog, and redraw by itself when an agent moves a card through R
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -107,4 +109,23 @@ def test_picking_another_group_shows_its_overview(browser: Browser, served: Serv
         page.locator("h1", has_text="Checkout Revamp").wait_for()
         assert page.locator(".board").count() == 0  # group 11 has only a planned sprint
         assert page.evaluate("location.hash") == "#11"
+    assert errors == []
+
+
+def test_board_page_follows_the_demo_run_on_its_portal(browser: Browser, served: Served) -> None:
+    with page_of(browser) as (page, errors):
+        page.goto(served.base + f"/#{TEAM}")
+        page.locator(".board h2", has_text="Mobile Sprint 3").wait_for()
+        demo = subprocess.run(
+            [sys.executable, "-m", "bitrix24_scrum_mcp", "demo", "--webhook-url", served.webhook],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert demo.returncode == 0, demo.stdout + demo.stderr
+        page.locator(".board h2", has_text="Mobile Sprint 4").wait_for(timeout=10_000)
+        cards = page.locator(".board .card").count()
+    board = served.call("sprint_board", {"groupId": TEAM})
+    assert board["sprint"]["name"] == "Mobile Sprint 4" and cards == board["totals"]["tasks"]
     assert errors == []
