@@ -108,4 +108,9 @@ def serve(
         print(webhook_url(host, sock.getsockname()[1], "https" if files else "http"), flush=True)
         if files:
             print(files.ca, flush=True)
+        if pages:
+            shown = f"[{host}]" if ":" in host else host
+            scheme = "https" if files else "http"
+            # stderr: stdout's lines are for scripts; this one is for the person watching
+            print(f"pages at {scheme}://{shown}:{sock.getsockname()[1]}/", file=sys.stderr)
         uvicorn.Server(config).run(sockets=[sock])
