@@ -27,7 +27,7 @@
     return ((result && result.content) || []).map(function (c) { return c.text || ""; }).join("\n");
   }
   function size() {
-    var el = document.documentElement, height = Math.ceil(el.scrollHeight);
+    var el = document.body, height = Math.ceil(el.getBoundingClientRect().height);
     if (height !== lastH) {
       lastH = height;
       post({ method: "ui/notifications/size-changed", params: { width: Math.ceil(el.scrollWidth), height: height } });
@@ -51,6 +51,6 @@
   }).then(function (answer) {
     context(answer.result && answer.result.hostContext);
     post({ method: "ui/notifications/initialized", params: {} });
-    if (window.ResizeObserver) new ResizeObserver(size).observe(document.documentElement);
+    if (window.ResizeObserver) new ResizeObserver(size).observe(document.body);
   });
 })();

@@ -1,6 +1,8 @@
 /* The sandbox page's shell: pick a Scrum group, then poll /board/state.json every few
    seconds and redraw with the shared renderer when the answer changed, so a person can
-   watch an agent move cards. One request at a time: the next waits for the last. */
+   watch an agent move cards. One request at a time: the next waits for the last; none
+   while the tab is hidden. The status line changes only with the board, so a screen
+   reader announces changes, not every poll. */
 (function () {
   "use strict";
   var B = B24Board, pick = document.getElementById("group"), root = document.getElementById("root"),
@@ -14,6 +16,7 @@
   }
   function poll() {
     clearTimeout(timer);
+    if (document.hidden) return;
     var group = pick.value;
     fetch("/board/state.json?group=" + encodeURIComponent(group), { cache: "no-store" })
       .then(function (r) { return r.text(); })
@@ -24,8 +27,8 @@
           B.render(root, s.error ? B.view(s) : page(s));
           shown = body;
           document.body.setAttribute("data-version", String(s.version));
+          status.textContent = "Changed at " + new Date().toLocaleTimeString();
         }
-        status.textContent = "Updated " + new Date().toLocaleTimeString();
       })
       .catch(function (e) { status.textContent = "Not reachable: " + e.message; })
       .then(function () { timer = setTimeout(poll, EVERY); });
@@ -37,6 +40,7 @@
     var wanted = location.hash.slice(1) || String(g.default || "");
     if (wanted) pick.value = wanted;
     pick.addEventListener("change", function () { location.hash = pick.value; shown = ""; poll(); });
+    document.addEventListener("visibilitychange", poll);
     poll();
   });
 })();

@@ -48,7 +48,7 @@ window.addEventListener("message", function (e) {
   var m = e.data; window.received.push(m);
   if (m.method === "ui/initialize") send({ id: m.id, result: {
     protocolVersion: "2026-01-26", hostInfo: { name: "test-host", version: "1" },
-    hostCapabilities: {}, hostContext: { theme: "light", displayMode: "inline",
+    hostCapabilities: {}, hostContext: { theme: "%(theme)s", displayMode: "inline",
       containerDimensions: { width: 1000, maxHeight: 2000 } } } });
   if (m.method === "ui/notifications/initialized") window.markInitialized(true);
   if (m.method === "ui/notifications/size-changed") frame.style.height = m.params.height + "px";
@@ -63,7 +63,8 @@ window.deliver = function (args, result) {
 def _host_app() -> Starlette:
     async def host(request: Request) -> Response:
         view = f"http://localhost:{request.url.port}/view"  # another origin than 127.0.0.1
-        return HTMLResponse(HOST_PAGE % {"view": view})
+        theme = request.query_params.get("theme", "light")
+        return HTMLResponse(HOST_PAGE % {"view": view, "theme": theme})
 
     async def view(request: Request) -> Response:
         return HTMLResponse(app_html(), headers={"Content-Security-Policy": VIEW_CSP})
@@ -94,9 +95,13 @@ def host_port() -> Iterator[int]:
 
 
 def _shown(
-    page: Page, port: int, call: tuple[str, dict[str, Any]], result: dict[str, Any]
+    page: Page,
+    port: int,
+    call: tuple[str, dict[str, Any]],
+    result: dict[str, Any],
+    theme: str = "light",
 ) -> FrameLocator:
-    page.goto(f"http://127.0.0.1:{port}/host")
+    page.goto(f"http://127.0.0.1:{port}/host?theme={theme}")
     assert page.evaluate("window.initialized") is True  # awaits the view's handshake
     page.evaluate("([a, r]) => window.deliver(a, r)", [call[1], result])
     view = page.frame_locator("#view")
@@ -193,4 +198,22 @@ def test_view_shows_an_error_result_as_an_alert(browser: Browser, host_port: int
         page.evaluate("([a, r]) => window.deliver(a, r)", [{"sprintId": 999}, result])
         alert = page.frame_locator("#view").locator("[role=alert]")
         assert "sprint 999 not found" in alert.inner_text()
+    assert errors == []
+
+
+def test_view_takes_the_hosts_dark_theme_and_reports_its_height(
+    browser: Browser, host_port: int, recorded: dict[str, dict[str, Any]]
+) -> None:
+    with page_of(browser) as (page, errors):
+        view = _shown(page, host_port, BOARD_CALL, recorded["sprint_board"], theme="dark")
+        view.locator("html[data-theme=dark]").wait_for(state="attached")
+        background = view.locator("body").evaluate("b => getComputedStyle(b).backgroundColor")
+        height = page.wait_for_function(
+            "() => { var s = window.received.filter("
+            "m => m.method === 'ui/notifications/size-changed'); "
+            "return s.length && s[s.length - 1].params.height; }"
+        ).json_value()
+        content = view.locator("body").evaluate("b => b.getBoundingClientRect().height")
+    assert background == "rgb(23, 23, 23)"
+    assert isinstance(height, int) and abs(height - content) <= 1
     assert errors == []
