@@ -4,6 +4,7 @@ them: the CallToolResult in its wire form (camelCase, `structuredContent`)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -16,7 +17,7 @@ from tests.live_sandbox import running_sandbox
 TEAM = 12  # Mobile App 2.0: a sprint mid-way with a card in every column (seed_history.py)
 
 
-def record(calls: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+def record(calls: Sequence[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
     """Each call's result on a freshly seeded sandbox, in the order given."""
 
     async def run() -> list[dict[str, Any]]:
@@ -35,6 +36,7 @@ def record(calls: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
         return worker.submit(anyio.run, run).result()
 
 
-BOARD_CALL = ("sprint_board", {"groupId": TEAM})
-REPORT_CALL = ("sprint_report", {"sprintId": ACTIVE_SPRINT_ID})
-OVERVIEW_CALL = ("scrum_overview", {"groupId": TEAM})
+Call = tuple[str, dict[str, Any]]
+BOARD_CALL: Call = ("sprint_board", {"groupId": TEAM})
+REPORT_CALL: Call = ("sprint_report", {"sprintId": ACTIVE_SPRINT_ID})
+OVERVIEW_CALL: Call = ("scrum_overview", {"groupId": TEAM})
