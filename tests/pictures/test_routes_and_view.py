@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx2
 import pytest
@@ -91,3 +92,12 @@ def test_view_is_one_small_document_that_fetches_nothing() -> None:
     assert not re.search(r"""(src|href)\s*=|https?://(?!www\.w3\.org/2000/svg)""", html)
     assert "fetch(" not in html and "XMLHttpRequest" not in html
     assert picture_file("board.js") in html.replace("<\\/", "</")  # the sandbox's renderer
+
+
+def test_readme_states_the_views_size_in_bytes() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    pictures = readme.split("## Pictures", 1)[1].split("\n## ", 1)[0]
+    stated = re.search(r"\*\*([\d,]+) bytes\*\*", pictures)
+    assert stated, "README 'Pictures' states the view's size as **N bytes**"
+    actual = len(app_html().encode())
+    assert int(stated[1].replace(",", "")) == actual, f"README: make it **{actual:,} bytes**"
