@@ -122,7 +122,10 @@
     if (data.burndown) return h("div", {}, [burndown(data)]);
     if (data.backlog && data.plannedSprints) return overview(data);
     if (data.items && data.backlogId) return h("div", {}, [backlog(data)]);
-    if (data.error) return h("p", { role: "alert" }, [data.error + ": " + (data.error_description || data.errorDescription || "")]);
+    if (data.error) {
+      var code = data.error !== "0" ? " (" + data.error + ")" : "";
+      return h("p", { role: "alert" }, [(data.error_description || "Failed") + code]);
+    }
     return h("pre", {}, [JSON.stringify(data, null, 2)]);
   }
 

@@ -6,7 +6,7 @@
 (function () {
   "use strict";
   var B = B24Board, pick = document.getElementById("group"), root = document.getElementById("root"),
-    status = document.getElementById("status"), shown = "", timer = 0, EVERY = 2000;
+    status = document.getElementById("status"), shown = "", timer = 0, run = 0, EVERY = 2000;
 
   function page(s) {
     var kids = [B.overview(s.overview)];
@@ -16,12 +16,12 @@
   }
   function poll() {
     clearTimeout(timer);
+    var mine = ++run, group = pick.value; // a newer poll() retires this chain
     if (document.hidden) return;
-    var group = pick.value;
     fetch("/board/state.json?group=" + encodeURIComponent(group), { cache: "no-store" })
       .then(function (r) { return r.text(); })
       .then(function (body) {
-        if (group !== pick.value) return;
+        if (mine !== run) return;
         if (body !== shown) {
           var s = JSON.parse(body);
           B.render(root, s.error ? B.view(s) : page(s));
@@ -30,8 +30,8 @@
           status.textContent = "Changed at " + new Date().toLocaleTimeString();
         }
       })
-      .catch(function (e) { status.textContent = "Not reachable: " + e.message; })
-      .then(function () { timer = setTimeout(poll, EVERY); });
+      .catch(function (e) { if (mine === run) status.textContent = "Not reachable: " + e.message; })
+      .then(function () { if (mine === run) timer = setTimeout(poll, EVERY); });
   }
   fetch("/board/groups.json").then(function (r) { return r.json(); }).then(function (g) {
     g.groups.forEach(function (x) {
