@@ -23,6 +23,7 @@
     B24Board.render(root, data ? B24Board.view(data) : B24Board.h("pre", {}, [text(result)]));
     document.documentElement.setAttribute("data-shown", data && data.error ? "error" : "result");
   }
+  function note(line) { B24Board.render(root, B24Board.h("p", {}, [line])); }
   function text(result) {
     return ((result && result.content) || []).map(function (c) { return c.text || ""; }).join("\n");
   }
@@ -40,6 +41,7 @@
     if (m.method === undefined && waiting[m.id]) {
       var done = waiting[m.id]; delete waiting[m.id]; done(m);
     } else if (m.method === "ui/notifications/tool-result") show(m.params);
+    else if (m.method === "ui/notifications/tool-cancelled") note("The tool call was cancelled.");
     else if (m.method === "ui/notifications/host-context-changed") context(m.params);
     else if (m.method === "ui/resource-teardown" || m.method === "ping") post({ id: m.id, result: {} });
   });

@@ -217,3 +217,14 @@ def test_view_takes_the_hosts_dark_theme_and_reports_its_height(
     assert background == "rgb(23, 23, 23)"
     assert isinstance(height, int) and abs(height - content) <= 1
     assert errors == []
+
+
+def test_view_says_so_when_the_host_cancels_the_call(browser: Browser, host_port: int) -> None:
+    with page_of(browser) as (page, errors):
+        page.goto(f"http://127.0.0.1:{host_port}/host")
+        assert page.evaluate("window.initialized") is True
+        page.evaluate(
+            "send({ method: 'ui/notifications/tool-cancelled', params: { reason: 'user' } })"
+        )
+        page.frame_locator("#view").locator("main", has_text="cancelled").wait_for()
+    assert errors == []
