@@ -45,7 +45,9 @@ class SandboxBoard:
     def __init__(self, portal: Portal) -> None:
         self.client = in_process_client(portal, _UNPACED)
         # Read-only rows: watching can never change the portal, whatever a request asks.
-        self.dispatcher = Dispatcher(self.client, {s.name: s for s in select(read_only=True)})
+        self.dispatcher = Dispatcher(
+            self.client, {s.name: s for s in select(["all"], read_only=True)}
+        )
         self._versions: dict[int, tuple[str, int]] = {}
 
     def routes(self) -> list[BaseRoute]:
