@@ -12,6 +12,7 @@ The sandbox package never imports this module; `sandbox_cmd.py` hands its routes
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -26,6 +27,9 @@ from bitrix24_scrum_mcp.ui import picture_file
 
 if TYPE_CHECKING:
     from bitrix24_scrum_mcp.sandbox import Portal
+
+Stamp = tuple[tuple[int, int], int]
+"""The portal's change stamp, and the hour."""
 
 _UNPACED = Limits(rate_per_s=0, burst=0)
 _PAGE_CSP = (
@@ -43,12 +47,14 @@ class SandboxBoard:
     """The board's routes and the in-process client they read the portal with."""
 
     def __init__(self, portal: Portal) -> None:
+        self.portal = portal
         self.client = in_process_client(portal, _UNPACED)
         # Read-only rows: watching can never change the portal, whatever a request asks.
         self.dispatcher = Dispatcher(
             self.client, {s.name: s for s in select(["all"], read_only=True)}
         )
         self._versions: dict[int, tuple[str, int]] = {}
+        self._answers: dict[int, tuple[Stamp, dict[str, Any]]] = {}
 
     def routes(self) -> list[BaseRoute]:
         return [
@@ -85,14 +91,25 @@ class SandboxBoard:
 
     async def state(self, request: Request) -> Response:
         """One group's overview, backlog and active sprint report, with a version that
-        changes only when the answer does."""
+        changes only when the answer does. Polls answer from the last reading while the
+        portal is unchanged (its change stamp; at least hourly for days left and the
+        burndown's today), so an idle board costs no REST requests."""
         raw = request.query_params.get("group", "")
         if not raw.isdigit() or int(raw) == 0:
             return _no_store({"error": "INVALID_ARGUMENTS", "error_description": "group id"}, 400)
         group = int(raw)
+        stamp: Stamp = (self.portal.change_stamp(), int(time.time() // 3600))
+        known = self._answers.get(group)
+        if known and known[0] == stamp:
+            return _no_store(known[1])
+        answer = await self._read(group)
+        self._answers[group] = (stamp, answer)
+        return _no_store(answer)
+
+    async def _read(self, group: int) -> dict[str, Any]:
         ok, overview = await self._call("scrum_overview", {"groupId": group})
         if not ok:
-            return _no_store(overview)
+            return overview
         ok, backlog = await self._call("backlog_items", {"groupId": group, "limit": 500})
         backlog = backlog if ok else None
         report: dict[str, Any] | None = None
@@ -101,7 +118,7 @@ class SandboxBoard:
             ok, report = await self._call("sprint_report", {"sprintId": active["sprint"]["id"]})
             report = report if ok else None
         body: dict[str, Any] = {"overview": overview, "backlog": backlog, "report": report}
-        return _no_store({**body, "version": self._version(group, body)})
+        return {**body, "version": self._version(group, body)}
 
     def _version(self, group: int, body: dict[str, Any]) -> int:
         seen = repr(body)

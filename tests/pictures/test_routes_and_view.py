@@ -27,8 +27,12 @@ VIEW_BUDGET = 15_000
 
 
 @pytest.fixture
-async def client() -> AsyncIterator[httpx2.AsyncClient]:
-    portal = Portal(":memory:", seed=True)
+def portal() -> Portal:
+    return Portal(":memory:", seed=True)
+
+
+@pytest.fixture
+async def client(portal: Portal) -> AsyncIterator[httpx2.AsyncClient]:
     board = SandboxBoard(portal)
     app = create_app(portal, pages=board.routes())
     transport = httpx2.ASGITransport(app=app)
@@ -43,8 +47,21 @@ async def test_state_is_the_workbench_tools_answers(client: httpx2.AsyncClient) 
     sprint = state["overview"]["activeSprint"]["sprint"]
     assert state["report"]["sprint"] == sprint
     assert state["backlog"]["totals"] == state["overview"]["backlog"]["totals"]
+
+
+async def test_polls_of_an_unchanged_portal_send_no_rest_request(
+    client: httpx2.AsyncClient, portal: Portal
+) -> None:
+    first = (await client.get("/board/state.json", params={"group": TEAM})).json()
+    before = portal.request_count
     again = (await client.get("/board/state.json", params={"group": TEAM})).json()
-    assert again["version"] == state["version"]  # unchanged portal, unchanged version
+    assert portal.request_count == before and again == first
+    columns = {c["type"]: c for c in first["overview"]["activeSprint"]["columns"]}
+    body = {"id": columns["NEW"]["tasks"][0]["id"], "stageId": columns["WORK"]["id"]}
+    moved = await client.post(f"{REST}/task.stages.movetask", json=body)
+    assert moved.status_code == 200, moved.text
+    after = (await client.get("/board/state.json", params={"group": TEAM})).json()
+    assert portal.request_count > before + 1 and after["version"] == first["version"] + 1
 
 
 async def test_state_of_a_group_without_active_sprint_has_no_report(
