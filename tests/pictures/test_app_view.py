@@ -10,6 +10,7 @@ then posts `ui/notifications/tool-input` and `ui/notifications/tool-result` with
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -130,6 +131,11 @@ def test_view_draws_a_recorded_sprint_board_under_the_default_csp(
     with page_of(browser) as (page, errors):
         view = _shown(page, host_port, BOARD_CALL, recorded["sprint_board"])
         headings = view.locator(".column h3").all_inner_texts()
+        # The accessibility tree, as a screen reader gets it: one named region per column.
+        regions = [
+            view.get_by_role("region", name=re.compile("^" + re.escape(c["name"]) + " ")).count()
+            for c in board["columns"]
+        ]
         cards = view.locator(".column .card")
         points = view.locator(".card .pts").all_inner_texts()
         sprint = view.locator("h2").first.inner_text()
@@ -146,6 +152,7 @@ def test_view_draws_a_recorded_sprint_board_under_the_default_csp(
         c["name"].split(" ")[0] for c in board["columns"]
     ]
     assert sprint == board["sprint"]["name"]
+    assert regions == [1] * len(board["columns"])
     estimated = [t for c in board["columns"] for t in c["tasks"] if "points" in t]
     assert len([p for p in points if p.endswith(("point", "points"))]) == len(estimated)
     assert errors == []  # a CSP refusal or a script error would show here
@@ -162,10 +169,11 @@ def test_view_draws_a_recorded_burndown_with_ideal_and_actual_lines(
         actual = chart.locator("polyline.actual").get_attribute("points") or ""
         label = chart.get_attribute("aria-labelledby") or ""
         title = chart.locator("title").text_content()
+        named = view.get_by_role("img", name=f"Burndown of {report['sprint']['name']}").count()
         rows = view.locator("details tbody tr").count()
         keep(view.locator("main").screenshot(), "app-burndown.png")
     assert chart is not None and label == "bd-t bd-d"
-    assert title == f"Burndown of {report['sprint']['name']}"
+    assert title == f"Burndown of {report['sprint']['name']}" and named == 1
     assert len(ideal.split()) == len(report["burndown"])
     assert len(actual.split()) == sum(1 for d in report["burndown"] if "remaining" in d)
     assert rows == len(report["burndown"])
