@@ -46,13 +46,14 @@
       s.goal ? h("p", { "class": "goal" }, ["Goal: " + s.goal]) : null];
   }
 
-  function board(b) {
+  /* `level`: the heading of a board or report shown on its own is the page's h1. */
+  function board(b, level) {
     var cols = b.columns.map(function (c) { return column(c.name, c.type, c.tasks, c.totals); });
     if (b.offBoard && b.offBoard.length) {
       var t = { tasks: b.offBoard.length, points: b.offBoard.reduce(function (a, c) { return a + (c.points || 0); }, 0) };
       cols.push(column("Not on the board", "NONE", b.offBoard, t));
     }
-    return h("section", { "class": "board", "aria-label": "Sprint board" }, sprintHead(b.sprint, "h2").concat([
+    return h("section", { "class": "board", "aria-label": "Sprint board" }, sprintHead(b.sprint, level || "h2").concat([
       h("p", { "class": "sub" }, ["Committed: " + tally(b.totals) + "; done: " + tally(b.done)]),
       h("div", { "class": "columns" }, cols)
     ]));
@@ -65,7 +66,7 @@
     ]);
   }
 
-  function burndown(r) {
+  function burndown(r, level) {
     var days = r.burndown, W = 560, H = 220, L = 40, B = 30, T = 10, R = 10;
     var top = Math.max(1, r.committed.points, Math.max.apply(null, days.map(function (d) {
       return Math.max(d.ideal, d.remaining || 0); })));
@@ -95,7 +96,7 @@
       return h("tr", {}, [h("td", {}, [d.date]), h("td", {}, [String(d.ideal)]), h("td", {}, [d.remaining != null ? String(d.remaining) : "–"])]);
     });
     return h("section", { "class": "report", "aria-labelledby": "bd-h" }, [
-      h("h2", { id: "bd-h" }, ["Burndown: " + r.sprint.name]),
+      h(level || "h2", { id: "bd-h" }, ["Burndown: " + r.sprint.name]),
       h("p", { "class": "sub" }, ["Committed " + tally(r.committed) + "; completed " + tally(r.completed)]),
       h("svg:svg", { "class": "chart", viewBox: "0 0 " + W + " " + H, role: "img", "aria-labelledby": "bd-t bd-d" }, kids),
       h("p", { "class": "legend" }, [h("span", { "class": "key ideal" }, []), "ideal ", h("span", { "class": "key actual" }, []), "remaining"]),
@@ -118,8 +119,8 @@
      comes back as its text. */
   function view(data) {
     if (!data || typeof data !== "object") return h("p", {}, ["Nothing to show."]);
-    if (data.columns) return h("div", {}, [board(data)]);
-    if (data.burndown) return h("div", {}, [burndown(data)]);
+    if (data.columns) return h("div", {}, [board(data, "h1")]);
+    if (data.burndown) return h("div", {}, [burndown(data, "h1")]);
     if (data.backlog && data.plannedSprints) return overview(data);
     if (data.items && data.backlogId) return h("div", {}, [backlog(data)]);
     if (data.error) {

@@ -138,7 +138,7 @@ def test_view_draws_a_recorded_sprint_board_under_the_default_csp(
         ]
         cards = view.locator(".column .card")
         points = view.locator(".card .pts").all_inner_texts()
-        sprint = view.locator("h2").first.inner_text()
+        sprint = view.locator("h1").inner_text()
         page.wait_for_function(
             "window.received.some(m => m.method === 'ui/notifications/size-changed')"
         )
