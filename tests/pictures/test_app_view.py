@@ -142,7 +142,7 @@ def test_view_draws_a_recorded_sprint_board_under_the_default_csp(
         page.wait_for_function(
             "window.received.some(m => m.method === 'ui/notifications/size-changed')"
         )
-        keep(view.locator("main").screenshot(), "app-sprint-board.png")
+        keep(view.locator("body").screenshot(), "app-sprint-board.png")
         assert (
             cards.count()
             == board["totals"]["tasks"]
@@ -171,7 +171,7 @@ def test_view_draws_a_recorded_burndown_with_ideal_and_actual_lines(
         title = chart.locator("title").text_content()
         named = view.get_by_role("img", name=f"Burndown of {report['sprint']['name']}").count()
         rows = view.locator("details tbody tr").count()
-        keep(view.locator("main").screenshot(), "app-burndown.png")
+        keep(view.locator("body").screenshot(), "app-burndown.png")
     assert chart is not None and label == "bd-t bd-d"
     assert title == f"Burndown of {report['sprint']['name']}" and named == 1
     assert len(ideal.split()) == len(report["burndown"])
