@@ -86,9 +86,10 @@
       kids.push(h("svg:line", { "class": "grid", x1: L, x2: W - R, y1: y(v), y2: y(v) }));
       kids.push(h("svg:text", { x: L - 6, y: y(v) + 4, "text-anchor": "end" }, [String(Math.round(v))]));
     });
+    var lastAt = days.indexOf(last);
     if (days.length) {
-      [0, days.length - 1].forEach(function (i) {
-        kids.push(h("svg:text", { x: x(i), y: H - 10, "text-anchor": i ? "end" : "start" }, [days[i].date.slice(5)]));
+      [0, days.length - 1].concat(lastAt > 0 && lastAt < days.length - 1 ? [lastAt] : []).forEach(function (i) {
+        kids.push(h("svg:text", { x: x(i), y: H - 10, "text-anchor": i === days.length - 1 ? "end" : i ? "middle" : "start" }, [days[i].date.slice(5)]));
       });
     }
     kids.push(line("ideal", "ideal"), line("actual", "remaining"));
@@ -97,9 +98,11 @@
     });
     return h("section", { "class": "report", "aria-labelledby": "bd-h" }, [
       h(level || "h2", { id: "bd-h" }, ["Burndown: " + r.sprint.name]),
-      h("p", { "class": "sub" }, ["Committed " + tally(r.committed) + "; completed " + tally(r.completed)]),
+      h("p", { "class": "sub" }, ["Committed " + tally(r.committed) + "; completed " + tally(r.completed) +
+        (r.averageVelocity != null ? "; average velocity " + pts(r.averageVelocity) + " (last " + r.velocity.length + " sprints)" : "")]),
       h("svg:svg", { "class": "chart", viewBox: "0 0 " + W + " " + H, role: "img", "aria-labelledby": "bd-t bd-d" }, kids),
       h("p", { "class": "legend" }, [h("span", { "class": "key ideal" }, []), "ideal ", h("span", { "class": "key actual" }, []), "remaining"]),
+      h("ul", { "class": "sub notes" }, (r.approximations || []).map(function (n) { return h("li", {}, [n]); })),
       h("details", {}, [h("summary", {}, ["Burndown numbers"]),
         h("table", {}, [h("thead", {}, [h("tr", {}, [h("th", {}, ["Date"]), h("th", {}, ["Ideal"]), h("th", {}, ["Remaining"])])]),
           h("tbody", {}, rows)])])

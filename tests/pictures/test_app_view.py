@@ -171,12 +171,16 @@ def test_view_draws_a_recorded_burndown_with_ideal_and_actual_lines(
         title = chart.locator("title").text_content()
         named = view.get_by_role("img", name=f"Burndown of {report['sprint']['name']}").count()
         rows = view.locator("details tbody tr").count()
+        notes = view.locator(".notes li").all_inner_texts()
+        summary = view.locator(".report .sub").first.inner_text()
         keep(view.locator("body").screenshot(), "app-burndown.png")
     assert chart is not None and label == "bd-t bd-d"
     assert title == f"Burndown of {report['sprint']['name']}" and named == 1
     assert len(ideal.split()) == len(report["burndown"])
     assert len(actual.split()) == sum(1 for d in report["burndown"] if "remaining" in d)
     assert rows == len(report["burndown"])
+    assert notes == report["approximations"]  # what the numbers leave out, said next to them
+    assert f"velocity {report['averageVelocity']:g} points" in summary
     assert errors == []
 
 
