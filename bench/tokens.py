@@ -292,8 +292,8 @@ def run(quick: bool = False, candidate: Path | None = None) -> dict[str, Any]:
     all_tools: list[dict[str, Any]] = []
     from bitrix24_scrum_mcp.tools import TOOLSETS
 
-    one_to_one = [name for name in TOOLSETS if name != "workflow"]
-    for label, options in (*VARIANTS, (ONE_TO_ONE, {"toolsets": one_to_one})):
+    one_to_one: dict[str, Any] = {"toolsets": [name for name in TOOLSETS if name != "workflow"]}
+    for label, options in (*VARIANTS, (ONE_TO_ONE, one_to_one)):
         tools = anyio.run(
             _listed_tools,
             options.get("toolsets"),
