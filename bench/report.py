@@ -120,19 +120,22 @@ def _summary(r: dict[str, Any]) -> list[str]:
                 "see §5",
             ]
         )
-        view = a.get("sum_llm_view_default")
+        one = tk["variants"].get("one-to-one tools", a)
+        view = one.get("sum_llm_view_default")
         if view is not None:
+            shown = f"{view:,} ({one['tools']} tools; all {a['tools']} with the workbench: "
+            shown += f"{a['sum_llm_view_default']:,})"
             side = tk.get("side_by_side")
             if side:
                 b, f = (side[k]["all tools"]["sum_llm_view_default"] for k in ("before", "after"))
-                view = f"{view:,} (side by side over stdio: {b:,} before, {f:,} after)"
+                shown += f" (all, side by side over stdio: {b:,} before, {f:,} after)"
             rows.append(
                 [
-                    "5. What assistants give the model, all tools (name + description + "
-                    "inputSchema, `json.dumps` default separators)",
+                    "5. What assistants give the model, the one-to-one tools, issue 13's set "
+                    "(name + description + inputSchema, `json.dumps` default separators)",
                     f"≤ {LLM_VIEW_GOAL:,}",
-                    f"{view:,}" if isinstance(view, int) else view,
-                    _ok(a["sum_llm_view_default"] <= LLM_VIEW_GOAL),
+                    shown,
+                    _ok(view <= LLM_VIEW_GOAL),
                 ]
             )
         profiles = tk.get("profiles")

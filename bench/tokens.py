@@ -46,6 +46,9 @@ VARIANTS: tuple[tuple[str, dict[str, Any]], ...] = (
 )
 """The profiles of issue 18 (default, all, read-only, dynamic at start) and two more."""
 
+ONE_TO_ONE = "one-to-one tools"
+"""Every tool but the workbench: the set issue 13's budget (8,000 tokens) was set for."""
+
 PROFILE_GOALS = {"default": (25, 4000), "--dynamic-toolsets, at start": (None, 1500)}
 """(at most this many tools, at most this many LLM-view tokens) per profile."""
 
@@ -289,7 +292,10 @@ def run(quick: bool = False, candidate: Path | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {"encoding": "o200k_base (tiktoken, seeded from bpe-openai)"}
     variants: dict[str, dict[str, Any]] = {}
     all_tools: list[dict[str, Any]] = []
-    for label, options in VARIANTS:
+    from bitrix24_scrum_mcp.tools import TOOLSETS
+
+    one_to_one: dict[str, Any] = {"toolsets": [name for name in TOOLSETS if name != "workflow"]}
+    for label, options in (*VARIANTS, (ONE_TO_ONE, one_to_one)):
         tools = anyio.run(
             _listed_tools,
             options.get("toolsets"),

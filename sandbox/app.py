@@ -5,6 +5,7 @@ Routes:
 - `/rest/<user_id>/<code>/<method>[.json]` — incoming webhook
 - `/rest/<method>[.json]` with `auth` (query, JSON or form body; or `Authorization: Bearer`)
 - `/oauth/authorize/` — the sign-in page; `/oauth/token/` — the OAuth server's grants
+- the caller's `pages`, last (the CLI's board at `/`: server/sandbox_board.py)
 Faults (rate limit, latency, broken answers) apply to REST requests only, once per HTTP
 request, so a batch counts once.
 """
@@ -12,13 +13,14 @@ request, so a batch counts once.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 import anyio
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
 from bitrix24_scrum_mcp.sandbox.batch import run_batch
@@ -153,8 +155,13 @@ async def rest_endpoint(request: Request) -> Response:
     return _json(body, status)
 
 
-def create_app(portal: Portal, faults: FaultConfig | None = None) -> Starlette:
-    """The Starlette app serving one portal; `app.state.portal` / `app.state.faults`."""
+def create_app(
+    portal: Portal, faults: FaultConfig | None = None, pages: Sequence[BaseRoute] = ()
+) -> Starlette:
+    """The Starlette app serving one portal; `app.state.portal` / `app.state.faults`.
+
+    `pages` are routes of the caller's (the CLI's board at `/`), after the REST and OAuth
+    ones, so they can never take a portal URL."""
     app = Starlette(
         routes=[
             Route("/rest/{path:path}", rest_endpoint, methods=["GET", "POST"]),
@@ -162,6 +169,7 @@ def create_app(portal: Portal, faults: FaultConfig | None = None) -> Starlette:
             Route("/oauth/token", token_endpoint, methods=["GET", "POST"]),
             Route("/oauth/authorize/", authorize_endpoint, methods=["GET"]),
             Route("/oauth/authorize", authorize_endpoint, methods=["GET"]),
+            *pages,
         ]
     )
     app.state.portal = portal

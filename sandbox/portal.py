@@ -367,6 +367,11 @@ class Portal:
 
     # -- dispatch ----------------------------------------------------------------------
 
+    def change_stamp(self) -> tuple[int, int]:
+        """Equal stamps: nothing in the portal's state changed in between (`Store.version`).
+        The sandbox's board answers a poll from its cache while the stamp stays."""
+        return self.store.version()
+
     def note_request(self, method: str, params: dict[str, Any]) -> None:
         """Count one REST HTTP request (a batch counts once)."""
         with self._lock:

@@ -15,10 +15,12 @@ import socket
 import sys
 import tempfile
 import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
 
 import uvicorn
+from starlette.routing import BaseRoute
 
 from bitrix24_scrum_mcp.sandbox.app import create_app
 from bitrix24_scrum_mcp.sandbox.faults import FaultConfig
@@ -66,11 +68,13 @@ def serve(
     *,
     tls: bool = False,
     ca_file: Path | None = None,
+    pages: Callable[[Portal], Sequence[BaseRoute]] | None = None,
 ) -> None:
     """Serve the demo portal until interrupted.
 
     Prints the webhook URL to stdout; with `tls`, a second line: the path of the throwaway
     CA's certificate (`ca_file`, or a file in a temporary folder removed at exit).
+    `pages` makes routes for the portal to serve besides REST and OAuth (the CLI's board).
 
     Raises: ValueError for a host that is not a loopback address (the sandbox has no auth
     worth the name and must never listen on a network interface) or a port in use.
@@ -79,7 +83,11 @@ def serve(
         raise ValueError(f"the sandbox only listens on loopback, not {host!r}")
     logging.basicConfig(stream=sys.stderr, level=logging.INFO)
     portal = Portal(db_path or ":memory:", seed=True)
-    app = create_app(portal, faults=faults if faults is not None else FaultConfig())
+    app = create_app(
+        portal,
+        faults=faults if faults is not None else FaultConfig(),
+        pages=pages(portal) if pages else (),
+    )
     sock = _listen(host, port)
     if threading.current_thread() is threading.main_thread():
         # uvicorn stops on SIGTERM, then raises it again to the handler it found: make that
@@ -100,4 +108,9 @@ def serve(
         print(webhook_url(host, sock.getsockname()[1], "https" if files else "http"), flush=True)
         if files:
             print(files.ca, flush=True)
+        if pages:
+            shown = f"[{host}]" if ":" in host else host
+            scheme = "https" if files else "http"
+            # stderr: stdout's lines are for scripts; this one is for the person watching
+            print(f"pages at {scheme}://{shown}:{sock.getsockname()[1]}/", file=sys.stderr)
         uvicorn.Server(config).run(sockets=[sock])

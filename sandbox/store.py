@@ -116,6 +116,13 @@ class Store:
         with self._lock:
             self._conn.close()
 
+    def version(self) -> tuple[int, int]:
+        """What has changed, cheaply: the rows this connection changed so far, and SQLite's
+        `data_version`, which moves when another process sharing the file (WAL) commits."""
+        with self._lock:
+            (data_version,) = self._conn.execute("PRAGMA data_version").fetchone()
+            return self._conn.total_changes, int(data_version)
+
     def one(self, sql: str, args: Sequence[Any] = ()) -> Row | None:
         with self._lock:
             row: Row | None = self._conn.execute(sql, tuple(args)).fetchone()

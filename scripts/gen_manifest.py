@@ -125,6 +125,9 @@ def generate() -> dict[str, Any]:
         },
         "tools": [{"name": spec.name, "description": spec.description} for spec in ALL_TOOLS],
         "tools_generated": False,
+        # The ceremonies' text depends on which arguments are given (server/prompts.py),
+        # which a static MCPB prompt template cannot say: they are listed at runtime.
+        "prompts_generated": True,
         "compatibility": {
             "platforms": ["darwin", "win32", "linux"],
             "runtimes": {"python": project["requires-python"]},

@@ -2,44 +2,62 @@
 
 Built on the SDK's low-level `Server` because our schemas come from the spec table, not
 from Python signatures, and because every failure must become a structured tool result.
+Besides tools it offers the ceremonies as prompts (prompts.py), Scrum data as resources
+(resources.py) with completions for their arguments (completions.py), the board as an
+MCP App (ui.py), and asks the person before destructive calls (confirm.py).
 """
 
 from __future__ import annotations
 
-import logging
 import warnings
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TypeAlias
+from collections.abc import Sequence
+from typing import Any
 
 from mcp import MCPError
 from mcp.server import Server, ServerRequestContext
-from mcp.server.lowlevel.server import NotificationOptions
-from mcp.server.models import InitializationOptions
-from mcp.server.subscriptions import InMemorySubscriptionBus, ListenHandler, ToolsListChanged
+from mcp.server.apps import APP_MIME_TYPE, EXTENSION_ID
+from mcp.server.subscriptions import InMemorySubscriptionBus, ListenHandler
 from mcp.shared.exceptions import MCPDeprecationWarning
 from mcp.types import (
     INVALID_PARAMS,
     CallToolRequestParams,
     CallToolResult,
     EmptyResult,
+    GetPromptRequestParams,
+    GetPromptResult,
+    InputRequiredResult,
     ListToolsResult,
     PaginatedRequestParams,
     SetLevelRequestParams,
     TextContent,
     Tool,
     ToolAnnotations,
-    ToolListChangedNotification,
 )
-from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
-from bitrix24_scrum_mcp import __version__, callers, client_logs
+from bitrix24_scrum_mcp import __version__, callers, client_logs, prompts
 from bitrix24_scrum_mcp.client import Bitrix24Client
+from bitrix24_scrum_mcp.completions import Completions
+from bitrix24_scrum_mcp.config import Confirm
+from bitrix24_scrum_mcp.confirm import Asked, Confirmations, Refused
+from bitrix24_scrum_mcp.directory import Directory
 from bitrix24_scrum_mcp.dispatch import Dispatcher
 from bitrix24_scrum_mcp.errors import ClientGoneError, UnknownToolError
-from bitrix24_scrum_mcp.tools.runner import Progress
+from bitrix24_scrum_mcp.reads import ToolReads, ToolRunner
+from bitrix24_scrum_mcp.resources import Resources
 from bitrix24_scrum_mcp.tools.schema import input_schema, output_schema
 from bitrix24_scrum_mcp.tools.spec import ToolSpec
-from bitrix24_scrum_mcp.toolsets import DynamicToolsets
+from bitrix24_scrum_mcp.toolsets import (
+    ChangingToolsServer,
+    DynamicToolsets,
+    announce_list_changed,
+)
+from bitrix24_scrum_mcp.ui import APP_MIME, APP_URI
+
+__all__ = ["ToolRunner", "create_server", "tool_definition"]
+assert APP_MIME == APP_MIME_TYPE
+
+SHOWN_IN_APP = frozenset({"scrum_overview", "sprint_board", "sprint_report"})
+"""Tools whose result the MCP App (ui.py) can show: `_meta.ui.resourceUri` points at it."""
 
 INSTRUCTIONS = """\
 Bitrix24 Scrum: backlogs, sprints, epics, the sprint Kanban and the tasks in them.
@@ -81,7 +99,7 @@ def tool_definition(spec: ToolSpec) -> Tool:
 
 
 def _build_definition(spec: ToolSpec) -> Tool:
-    return Tool(
+    tool = Tool(
         name=spec.name,
         title=spec.title,
         description=spec.description,
@@ -89,33 +107,9 @@ def _build_definition(spec: ToolSpec) -> Tool:
         output_schema=output_schema(spec),
         annotations=_annotations(spec),
     )
-
-
-logger = logging.getLogger(__name__)
-
-
-class _ChangingToolsServer(Server[Any]):
-    """Declares `tools.listChanged` to clients of the 2025-11-25 handshake (on 2026-07-28
-    the SDK derives it from the `subscriptions/listen` handler)."""
-
-    def create_initialization_options(
-        self,
-        notification_options: NotificationOptions | None = None,
-        experimental_capabilities: dict[str, dict[str, Any]] | None = None,
-        extensions: dict[str, dict[str, Any]] | None = None,
-    ) -> InitializationOptions:
-        return super().create_initialization_options(
-            notification_options or NotificationOptions(tools_changed=True),
-            experimental_capabilities,
-            extensions,
-        )
-
-
-ToolRunner: TypeAlias = Callable[
-    [ServerRequestContext[Any], str, dict[str, Any] | None, Progress, Dispatcher],
-    Awaitable[CallToolResult],
-]
-"""Runs one tool call through the dispatcher as someone: a team server's `team.calls`."""
+    if spec.name in SHOWN_IN_APP:
+        tool.meta = {"ui": {"resourceUri": APP_URI}}  # the field's constructor name is `_meta`
+    return tool
 
 
 def create_server(
@@ -123,20 +117,28 @@ def create_server(
     specs: Sequence[ToolSpec],
     *,
     runner: ToolRunner | None = None,
+    confirm: Confirm = "destructive",
     reserve: Sequence[ToolSpec] | None = None,
 ) -> Server[Any]:
     """An MCP server offering `specs`, forwarding to the portal behind `client`.
 
     With `runner` (a team server), each call goes through it instead, and `client` may be
-    None: the runner picks the caller's own client. With `reserve` the tool list is dynamic
-    (BITRIX24_DYNAMIC_TOOLSETS): `enable_toolset` adds rows of `reserve` to `specs`, and
-    the server tells its clients with `notifications/tools/list_changed`.
+    None: the runner picks the caller's own client. The reads behind resources,
+    completions and confirmation messages go through the same runner. `confirm` is
+    BITRIX24_CONFIRM. With `reserve` the tool list is dynamic (BITRIX24_DYNAMIC_TOOLSETS):
+    `enable_toolset` adds rows of `reserve`, and the server tells its clients.
     """
     dynamic = DynamicToolsets(specs, reserve) if reserve is not None else None
     dispatcher = Dispatcher(client, {spec.name: spec for spec in specs}, dynamic)
-    listing = ListToolsResult(tools=[tool_definition(spec) for spec in specs])
     listed_version = 0
     bus = InMemorySubscriptionBus()
+    reads = ToolReads(client, runner)
+    directory = Directory(reads)
+    resources = Resources(reads, directory)
+    confirmations = Confirmations(confirm, reads)
+    ceremonies = prompts.Prompts(dispatcher.specs)
+    tools = [tool_definition(spec) for spec in specs]
+    listing = ListToolsResult(tools=tools)
     asked = client_logs.ClientLogLevel()
     client_logs.install()
 
@@ -145,7 +147,7 @@ def create_server(
     ) -> ListToolsResult:
         return listing
 
-    async def announce_changes(ctx: ServerRequestContext[Any]) -> None:
+    async def offer_enabled(ctx: ServerRequestContext[Any]) -> None:
         """After a call that enabled a toolset: the new list, and the news to clients."""
         nonlocal listing, listed_version
         if dynamic is None or dynamic.version == listed_version:
@@ -154,17 +156,19 @@ def create_server(
         offered = dynamic.offered()
         dispatcher.offer(offered)
         listing = ListToolsResult(tools=[tool_definition(spec) for spec in offered])
-        if ctx.protocol_version in MODERN_PROTOCOL_VERSIONS:
-            # 2026-07-28: only to the subscriptions/listen streams that asked for it.
-            await bus.publish(ToolsListChanged())
-        else:  # on this call's own stream, which stateless HTTP has as well as stdio
-            await ctx.session.send_notification(
-                ToolListChangedNotification(), related_request_id=ctx.request_id
-            )
+        await announce_list_changed(ctx, bus)
 
     async def call_tool(
         ctx: ServerRequestContext[Any], params: CallToolRequestParams
-    ) -> CallToolResult:
+    ) -> CallToolResult | InputRequiredResult:
+        spec = dispatcher.specs.get(params.name)
+        if spec is not None:
+            decision = await confirmations.decide(ctx, spec, params)
+            if isinstance(decision, Asked):
+                return decision.result
+            if isinstance(decision, Refused):
+                return dispatcher.failure(params.name, decision.error)
+
         async def progress(done: float, total: float | None, message: str | None) -> None:
             await ctx.session.report_progress(done, total, message)
 
@@ -177,7 +181,7 @@ def create_server(
                             ctx, params.name, params.arguments, progress, dispatcher
                         )
                     result = await dispatcher.call(params.name, params.arguments, progress)
-                    await announce_changes(ctx)
+                    await offer_enabled(ctx)
                     return result
             except UnknownToolError as exc:
                 unknown = exc
@@ -203,17 +207,30 @@ def create_server(
         spec = dispatcher.specs.get(name)
         return input_schema(spec) if spec else None
 
+    async def get_prompt(
+        _ctx: ServerRequestContext[Any], params: GetPromptRequestParams
+    ) -> GetPromptResult:
+        return ceremonies.get(params.name, params.arguments)
+
     with warnings.catch_warnings():
         # MCP logging is deprecated in protocol 2026-07-28, still used by older clients.
         warnings.simplefilter("ignore", MCPDeprecationWarning)
-        return (Server if dynamic is None else _ChangingToolsServer)(
+        server = (Server if dynamic is None else ChangingToolsServer)(
             "bitrix24-scrum-mcp",
             version=__version__,
             title="Bitrix24 Scrum",
             instructions=INSTRUCTIONS,
             on_list_tools=list_tools,
             on_call_tool=call_tool,
+            on_list_prompts=ceremonies.list,
+            on_get_prompt=get_prompt,
+            on_list_resources=resources.list_resources,
+            on_list_resource_templates=resources.list_templates,
+            on_read_resource=resources.read,
+            on_completion=Completions(directory),
             on_set_logging_level=set_logging_level,
             get_tool_input_schema=tool_input_schema,
             on_subscriptions_listen=ListenHandler(bus) if dynamic is not None else None,
         )
+    server.extensions[EXTENSION_ID] = {}  # MCP Apps: the board (ui.py), as the SDK's Apps does
+    return server

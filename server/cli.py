@@ -77,6 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser(
         "demo", help="run a sprint-planning session against the sandbox and print it"
     )
+    demo.add_argument(
+        "--webhook-url",
+        metavar="URL",
+        help="run it on this portal instead of a fresh embedded sandbox: the URL "
+        "`sandbox --port N` prints, to watch the week on that sandbox's board at /",
+    )
     demo.add_argument("--log-level", type=str.upper, choices=LOG_LEVELS, help=argparse.SUPPRESS)
 
     sandbox = commands.add_parser(
@@ -126,7 +132,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "demo":
         from bitrix24_scrum_mcp.demo import run_demo
 
-        return run_demo()
+        return run_demo(args.webhook_url)
     from bitrix24_scrum_mcp.sandbox_cmd import run_sandbox
 
     return run_sandbox(args)

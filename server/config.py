@@ -41,6 +41,8 @@ OAUTH_SERVER_SHAPE = f"{DEFAULT_OAUTH_SERVER} (the cloud's), or portal (the port
 DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024  # the SDK's default for a streamable HTTP body
 LogLevel: TypeAlias = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 LOG_LEVELS: tuple[LogLevel, ...] = get_args(LogLevel)
+Confirm: TypeAlias = Literal["never", "destructive"]
+CONFIRM_MODES: tuple[Confirm, ...] = get_args(Confirm)
 
 SETUP_HELP = f"""\
 No Bitrix24 portal is configured. Set one of:
@@ -81,6 +83,9 @@ def _upper(value: object) -> object:
 
 _LOG_LEVEL: TypeAdapter[LogLevel] = TypeAdapter(Annotated[LogLevel, BeforeValidator(_upper)])
 _MESSAGE_BYTES = TypeAdapter(Annotated[int, Field(ge=1024)])
+_CONFIRM: TypeAdapter[Confirm] = TypeAdapter(
+    Annotated[Confirm, BeforeValidator(lambda v: v.lower() if isinstance(v, str) else v)]
+)
 
 
 def _split_url(url: str, what: str, shape: str) -> SplitResult:
@@ -285,6 +290,9 @@ class Settings:
     """Start small (discovery and the workbench) and add toolsets when an agent asks."""
     log_level: LogLevel = "WARNING"
     max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
+    confirm: Confirm = "destructive"
+    """BITRIX24_CONFIRM: ask the person before a destructive call (`destructive`), or never
+    (an unattended agent); only clients that declare elicitation are asked (confirm.py)."""
     warnings: tuple[str, ...] = ()
     """What start-up should say on stderr: plain http in use, a deprecated variable."""
 
@@ -326,6 +334,7 @@ class Settings:
             "auth": auth,
             "toolsets": ",".join(sorted(self.toolsets)) if self.toolsets else "default",
             "read_only": str(self.read_only).lower(),
+            "confirm": self.confirm,
             "rate": self.limits.shown,
             "timeouts": f"connect {self.limits.connect_timeout_s}s, "
             f"read {self.limits.read_timeout_s}s, total {self.limits.total_timeout_s}s",
@@ -369,7 +378,14 @@ class Settings:
                 "MCP_MAX_MESSAGE_BYTES", _MESSAGE_BYTES, "a number of bytes, at least 1024"
             )
             or DEFAULT_MAX_MESSAGE_BYTES,
+            confirm=confirm_mode(environ),
         )
+
+
+def confirm_mode(environ: Mapping[str, str]) -> Confirm:
+    """`BITRIX24_CONFIRM` (any case), `destructive` when unset."""
+    must = f"one of {', '.join(CONFIRM_MODES)}"
+    return Env(environ).parse("BITRIX24_CONFIRM", _CONFIRM, must) or "destructive"
 
 
 def log_level(environ: Mapping[str, str]) -> LogLevel:

@@ -10,6 +10,7 @@ tools for the single steps around them (find the team, start the sprint).
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import datetime, timedelta
 from typing import Any
@@ -115,12 +116,21 @@ async def _week(t: Transcript) -> None:
     _columns(t, board)
 
 
-async def _main() -> int:
-    params = StdioServerParameters(
-        command=sys.executable, args=["-m", "bitrix24_scrum_mcp", "serve", "--sandbox"]
-    )
-    print("bitrix24-scrum-mcp demo: a Scrum team's week on the sandbox portal")
-    print("(an MCP client driving `bitrix24-scrum-mcp serve --sandbox` over stdio)")
+def _server(webhook_url: str | None) -> StdioServerParameters:
+    """`serve --sandbox`, or `serve` on a webhook (a sandbox someone watches on its board)."""
+    command = [sys.executable, "-m", "bitrix24_scrum_mcp", "serve"]
+    if webhook_url is None:
+        return StdioServerParameters(command=command[0], args=[*command[1:], "--sandbox"])
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BITRIX24_")}
+    env["BITRIX24_WEBHOOK_URL"] = webhook_url
+    return StdioServerParameters(command=command[0], args=command[1:], env=env)
+
+
+async def _main(webhook_url: str | None) -> int:
+    params = _server(webhook_url)
+    where = "the sandbox portal" if webhook_url is None else "the portal at --webhook-url"
+    print(f"bitrix24-scrum-mcp demo: a Scrum team's week on {where}")
+    print(f"(an MCP client driving `bitrix24-scrum-mcp {' '.join(params.args[2:])}` over stdio)")
     async with Client(params) as session:
         tools = (await session.list_tools()).tools
         print(f"\nthe server offers {len(tools)} tools")
@@ -134,5 +144,5 @@ async def _main() -> int:
     return 0
 
 
-def run_demo() -> int:
-    return anyio.run(_main)
+def run_demo(webhook_url: str | None = None) -> int:
+    return anyio.run(_main, webhook_url)

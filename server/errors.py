@@ -9,6 +9,7 @@
     │   ├── TimeoutError_                the portal did not answer in time
     │   └── OutcomeUnknownError          a write was sent, the answer was lost
     ├── ClientGoneError                the MCP client left before the request was sent
+    ├── CancelledByUserError           the person declined a destructive call's confirmation
     ├── ResultTooLargeError            a read's result would flood the model's context
     ├── BadResponseError               an answer that is not a Bitrix24 envelope
     ├── PortalRefusedError             a success answer whose value means "failed"
@@ -215,6 +216,13 @@ class ClientGoneError(Bitrix24Error):
 
     code = "CANCELLED"
     retryable = True
+
+
+class CancelledByUserError(Bitrix24Error):
+    """The person declined (or dismissed) the confirmation of a destructive call, so nothing
+    was sent; repeating the call would only ask again (confirm.py)."""
+
+    code = "CANCELLED_BY_USER"
 
 
 class ResultTooLargeError(Bitrix24Error):

@@ -210,7 +210,9 @@ def build_http_app(
             allowed_hosts=http.allowed_hosts,
         )
     client = build_client(settings.portal, settings.limits, settings.network)
-    server = create_server(client, settings.tools(), reserve=settings.reserve())
+    server = create_server(
+        client, settings.tools(), reserve=settings.reserve(), confirm=settings.confirm
+    )
     mcp_app = server.streamable_http_app(
         streamable_http_path=MCP_PATH,
         stateless_http=True,

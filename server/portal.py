@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 import httpx2
 
@@ -23,6 +24,9 @@ from bitrix24_scrum_mcp.env import ConfigError
 from bitrix24_scrum_mcp.network import Network
 from bitrix24_scrum_mcp.oauth import TokenSource
 from bitrix24_scrum_mcp.pacing import PortalBudget
+
+if TYPE_CHECKING:  # the sandbox is imported only when a sandbox is asked for
+    from bitrix24_scrum_mcp.sandbox import Portal as Emulator
 
 SANDBOX_ORIGIN = "http://127.0.0.1"
 
@@ -70,16 +74,17 @@ async def open_client(
 
 def _sandbox_client(sandbox: Sandbox, limits: Limits) -> Bitrix24Client:
     """A client wired to a freshly seeded in-process sandbox (imported only when asked for)."""
-    from bitrix24_scrum_mcp.sandbox import (
-        DEMO_USER_ID,
-        DEMO_WEBHOOK_CODE,
-        FaultConfig,
-        create_app,
-    )
-    from bitrix24_scrum_mcp.sandbox import Portal as Emulator
+    from bitrix24_scrum_mcp.sandbox import Portal
 
-    app = create_app(
-        Emulator(db_path=sandbox.db_path or ":memory:", seed=True), faults=FaultConfig()
-    )
+    return in_process_client(Portal(db_path=sandbox.db_path or ":memory:", seed=True), limits)
+
+
+def in_process_client(emulator: Emulator, limits: Limits) -> Bitrix24Client:
+    """A client for an existing sandbox portal (`sandbox.Portal`), through an app of its own
+    with no faults: the sandbox's board reads the portal this way without spending the
+    request budget of the agent it shows at work."""
+    from bitrix24_scrum_mcp.sandbox import DEMO_USER_ID, DEMO_WEBHOOK_CODE, FaultConfig, create_app
+
+    app = create_app(emulator, faults=FaultConfig())
     webhook = Webhook(SANDBOX_ORIGIN, DEMO_USER_ID, Secret(DEMO_WEBHOOK_CODE))
     return Bitrix24Client(webhook, limits, transport=httpx2.ASGITransport(app=app))

@@ -6,7 +6,8 @@ on the standard plan (the documented leaky bucket, 2/50): `--rate-limit 5/250` f
 Enterprise plan, `--no-rate-limit` (or `--rate-limit off`) for an on-premise portal whose
 administrator set none. `--tls` serves HTTPS with a certificate from a throwaway CA and
 prints, on a second line, the CA file to trust (`--ca-file` chooses where it goes).
-`--latency-ms` delays every answer.
+`--latency-ms` delays every answer. Its own page at `/` shows the portal's Scrum boards
+as they change (sandbox_board.py).
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ def run_sandbox(args: argparse.Namespace) -> int:
         ConfigError: a malformed flag or a non-loopback host (the CLI prints it, exit 2).
     """
     from bitrix24_scrum_mcp.sandbox import FaultConfig, serve
+    from bitrix24_scrum_mcp.sandbox_board import SandboxBoard
 
     faults = FaultConfig()
     rate, burst = parse_rate_limit(args.rate_limit, "--rate-limit")
@@ -85,6 +87,7 @@ def run_sandbox(args: argparse.Namespace) -> int:
             faults=faults,
             tls=args.tls,
             ca_file=ca_file.expanduser().resolve() if ca_file else None,
+            pages=lambda portal: SandboxBoard(portal).routes(),
         )
     except ValueError as exc:  # a non-loopback host, a port in use
         raise ConfigError(str(exc)) from None

@@ -51,7 +51,9 @@ def serve_stdio(settings: Settings) -> int:
 
 async def _serve(settings: Settings) -> None:
     async with open_client(settings.portal, settings.limits, settings.network) as client:
-        server = create_server(client, settings.tools(), reserve=settings.reserve())
+        server = create_server(
+            client, settings.tools(), reserve=settings.reserve(), confirm=settings.confirm
+        )
         lines = CappedLines(_take_stdin(), settings.max_message_bytes)
         async with stdio_server(stdin=anyio.wrap_file(lines)) as (read, write):
             # Set before the first await, so before the SDK's reader task reads a line.

@@ -9,6 +9,14 @@ re-lists on `notifications/tools/list_changed` whichever client enabled the tool
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
+
+from mcp.server import Server, ServerRequestContext
+from mcp.server.lowlevel.server import NotificationOptions
+from mcp.server.models import InitializationOptions
+from mcp.server.subscriptions import SubscriptionBus, ToolsListChanged
+from mcp.types import ToolListChangedNotification
+from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
 from bitrix24_scrum_mcp.tools import TOOLSETS
 from bitrix24_scrum_mcp.tools.spec import ToolSpec
@@ -47,3 +55,31 @@ class DynamicToolsets:
             self._offered.update(added)
             self.version += 1
         return added
+
+
+class ChangingToolsServer(Server[Any]):
+    """A `Server` that declares `tools.listChanged` to clients of the 2025-11-25 handshake
+    (on 2026-07-28 the SDK derives it from the `subscriptions/listen` handler)."""
+
+    def create_initialization_options(
+        self,
+        notification_options: NotificationOptions | None = None,
+        experimental_capabilities: dict[str, dict[str, Any]] | None = None,
+        extensions: dict[str, dict[str, Any]] | None = None,
+    ) -> InitializationOptions:
+        return super().create_initialization_options(
+            notification_options or NotificationOptions(tools_changed=True),
+            experimental_capabilities,
+            extensions,
+        )
+
+
+async def announce_list_changed(ctx: ServerRequestContext[Any], bus: SubscriptionBus) -> None:
+    """Tell clients the tool list changed, the way each protocol revision hears it."""
+    if ctx.protocol_version in MODERN_PROTOCOL_VERSIONS:
+        # 2026-07-28: only to the subscriptions/listen streams that asked for it.
+        await bus.publish(ToolsListChanged())
+    else:  # on this call's own stream, which stateless HTTP has as well as stdio
+        await ctx.session.send_notification(
+            ToolListChangedNotification(), related_request_id=ctx.request_id
+        )

@@ -9,11 +9,13 @@ from typing import Any
 
 import httpx2
 from mcp import Client
+from mcp.client.client import ConnectMode
+from mcp.client.session import ElicitationFnT
 from mcp.types import CallToolResult, TextContent
 
 from bitrix24_scrum_mcp.app import create_server
 from bitrix24_scrum_mcp.client import Bitrix24Client
-from bitrix24_scrum_mcp.config import Limits, Webhook
+from bitrix24_scrum_mcp.config import Confirm, Limits, Webhook
 from bitrix24_scrum_mcp.tools import ALL_TOOLS
 from bitrix24_scrum_mcp.tools.spec import ToolSpec
 
@@ -28,15 +30,19 @@ async def mcp_session(
     specs: Sequence[ToolSpec] | None = None,
     limits: Limits = FAST,
     transport: httpx2.AsyncBaseTransport | None = None,
-) -> AsyncGenerator[tuple[Client, Bitrix24Client], None]:
+    confirm: Confirm = "destructive",
+    mode: ConnectMode = "auto",
+    elicitation_callback: ElicitationFnT | None = None,
+) -> AsyncGenerator[tuple[Client, Bitrix24Client]]:
     """An in-process MCP client session on our server, forwarding to `webhook_url`.
 
-    Every tool unless `specs` says otherwise: the tests reach each one.
-    """
+    Every tool unless `specs` says otherwise: the tests reach each one. `mode` is the
+    client's: "legacy" (2025-11-25, initialize) or "auto" (2026-07-28); with
+    `elicitation_callback` the client declares elicitation and answers with it."""
     client = Bitrix24Client(Webhook.parse(webhook_url), limits, transport=transport)
-    server = create_server(client, specs if specs is not None else ALL_TOOLS)
+    server = create_server(client, specs if specs is not None else ALL_TOOLS, confirm=confirm)
     try:
-        async with Client(server) as session:
+        async with Client(server, mode=mode, elicitation_callback=elicitation_callback) as session:
             yield session, client
     finally:
         await client.aclose()

@@ -112,6 +112,17 @@ def test_installed_python_dash_m_runs_the_same_cli(installed: Installed) -> None
     assert done.stdout.strip() == "bitrix24-scrum-mcp 0.1.0"
 
 
+def test_installed_package_carries_the_pictures(installed: Installed) -> None:
+    """The view and the sandbox board are package data (server/pictures/), not code."""
+    script = (
+        "from bitrix24_scrum_mcp.ui import app_html, picture_file; "
+        "print(len(app_html()), len(picture_file('sandbox.html')), len(picture_file('sandbox.js')))"
+    )
+    done = installed.run(str(installed.venv / "bin" / "python"), "-c", script)
+    assert done.returncode == 0, done.stderr
+    assert all(int(n) > 500 for n in done.stdout.split())
+
+
 def test_installed_demo_runs_against_the_sandbox(installed: Installed) -> None:
     done = installed.run(str(installed.script), "demo", timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr

@@ -141,7 +141,10 @@ def build_team_app(
     parts = _parts(settings, team, state, pacers)
     slots = PersonSlots(team.person_concurrency if team.per_person else 1_000_000)
     server = create_server(
-        None, settings.tools(), runner=TeamCalls(parts.people, slots, parts.audit)
+        None,
+        settings.tools(),
+        runner=TeamCalls(parts.people, slots, parts.audit),
+        confirm=settings.confirm,
     )
     mcp_app = server.streamable_http_app(
         streamable_http_path=MCP_PATH,

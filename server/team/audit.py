@@ -32,6 +32,7 @@ from redis.asyncio import Redis
 from bitrix24_scrum_mcp.errors import Bitrix24Error
 from bitrix24_scrum_mcp.team.redis_state import PREFIX, reachable
 from bitrix24_scrum_mcp.tools.spec import ToolSpec
+from bitrix24_scrum_mcp.tools.workbench import WRITES_ONLY_WHEN_APPLIED
 
 try:
     import fcntl
@@ -98,6 +99,13 @@ def _outcome(payload: Mapping[str, Any] | None, failed: bool) -> dict[str, Any]:
     return {"outcome": "unknown" if unknown else "failed", "error": code}
 
 
+def _writes(spec: ToolSpec, arguments: Mapping[str, Any]) -> bool:
+    """Whether this call can write: not a read, and not a dry run (`sprint_plan` unapplied)."""
+    if spec.name in WRITES_ONLY_WHEN_APPLIED:
+        return arguments.get("apply") is True
+    return not spec.read_only
+
+
 def records_for(
     spec: ToolSpec,
     arguments: Mapping[str, Any] | None,
@@ -128,7 +136,7 @@ def records_for(
                 }
             )
         return records
-    if spec.read_only:
+    if not _writes(spec, arguments):
         return []
     answer = structured if not result.is_error else None
     return [
@@ -161,7 +169,7 @@ def records_for_abandoned(
             "error": "CLIENT_GONE",
         }
         for inner, inner_args in calls
-        if inner is not None and not inner.read_only
+        if inner is not None and _writes(inner, inner_args)
     ]
 
 

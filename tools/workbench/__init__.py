@@ -27,6 +27,10 @@ from bitrix24_scrum_mcp.tools.workbench.sprint_board import SprintBoardInput, sp
 
 TOOLSET = "workflow"
 
+WRITES_ONLY_WHEN_APPLIED = frozenset({"sprint_plan"})
+"""Rows that write only when called with `apply: true` and are a read otherwise: the audit
+records only their applied calls, and a confirmation asks their dry run what to say."""
+
 TOOLS = (
     ToolSpec(
         method="tasks.api.scrum.sprint.list",

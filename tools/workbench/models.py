@@ -96,6 +96,9 @@ class Overview(OwnModel):
     active_sprint: Board | None = Field(default=None, description="Absent when none is active")
     planned_sprints: list[SprintInfo]
     completed_sprints: int
+    last_completed_sprint: SprintInfo | None = Field(
+        default=None, description="The one that ended last (for a review or retrospective)"
+    )
     epics: list[EpicInfo]
 
 

@@ -9,6 +9,7 @@ Scrum item. The one-to-one path is six tools and as many model turns.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any, cast
 
 from pydantic import Field
@@ -26,7 +27,7 @@ from bitrix24_scrum_mcp.tools.workbench.cards import (
     tasks_list,
     totals,
 )
-from bitrix24_scrum_mcp.tools.workbench.models import BacklogInfo, EpicInfo, Overview
+from bitrix24_scrum_mcp.tools.workbench.models import BacklogInfo, EpicInfo, Overview, SprintInfo
 from bitrix24_scrum_mcp.tools.workbench.reads import Reader, Round
 
 SPRINT_LIST = "tasks.api.scrum.sprint.list"
@@ -35,6 +36,14 @@ WORKGROUP_LIST = "socialnetwork.api.workgroup.list"
 
 class OverviewInput(ScrumModel):
     group_id: Id = Field(description="Scrum group id (workgroup_list)")
+
+
+def _ended(sprint: SprintInfo) -> datetime:
+    """When a sprint ended, comparable across UTC offsets (portals answer in theirs)."""
+    try:
+        return datetime.fromisoformat(sprint.date_end)
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)
 
 
 def group_name(value: Any) -> str:
@@ -63,6 +72,7 @@ async def scrum_overview(ctx: RunContext, args: OverviewInput) -> dict[str, Any]
     sprints = [sprint_info(s) for s in a1.list("sprints")]
     epics = epic_names(a1.list("epics"))
     active = next((s for s in sprints if s.status == "active"), None)
+    completed = [s for s in sprints if s.status == "completed"]
 
     backlog_tasks = by_id(a1.list("btasks"))
 
@@ -83,6 +93,7 @@ async def scrum_overview(ctx: RunContext, args: OverviewInput) -> dict[str, Any]
         backlog=BacklogInfo(id=backlog_id, totals=totals(backlog_cards)),
         active_sprint=board.board(active, a2, a3, epics) if board and active else None,
         planned_sprints=[s for s in sprints if s.status == "planned"],
-        completed_sprints=sum(1 for s in sprints if s.status == "completed"),
+        completed_sprints=len(completed),
+        last_completed_sprint=max(completed, key=_ended, default=None),
         epics=[EpicInfo(id=i, name=n) for i, n in epics.items()],
     ).dump()
