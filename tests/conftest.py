@@ -28,19 +28,22 @@ SLOW = (
     "reliability/test_reliability_pacing.py",  # bursts against the real clock
     "reliability/test_reliability_secrets.py",  # server subprocesses
     "team",  # team servers, Redis, several processes
+    "test_confirm_stdio.py",  # a stdio server process per case
+    "test_dynamic_toolsets.py::test_enabling_a_toolset_adds_its_tools_and_tells_the_client",  # stdio and HTTP servers
     "test_jobs_bench.py",
     "test_stdio_message_size.py",  # megabyte messages to a server over stdio
 )
-"""Tests left out of the inner loop, `pytest -m "not slow"` (CI runs everything): folders
-and modules that start processes, real servers, Redis or hypothesis runs. A single slow
-test elsewhere carries `@pytest.mark.slow` itself."""
+"""Tests left out of the inner loop, `pytest -m "not slow"` (CI runs everything): folders,
+modules and (`module::test`) tests that start processes, real servers, Redis or hypothesis
+runs. A single slow test elsewhere may instead carry `@pytest.mark.slow` itself."""
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         where = item.path.relative_to(TESTS).as_posix()
-        if any(where == slow or where.startswith(slow + "/") for slow in SLOW):
+        test = f"{where}::{getattr(item, 'originalname', item.name)}"
+        if any(slow in (where, test) or where.startswith(slow + "/") for slow in SLOW):
             item.add_marker(pytest.mark.slow)
 
 
