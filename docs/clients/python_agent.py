@@ -12,13 +12,14 @@ import os
 import anyio
 import httpx2
 from mcp import Client, StdioServerParameters
+from mcp.client import Transport
 from mcp.client.streamable_http import streamable_http_client
 
 SOURCE = "/path/to/bitrix24-scrum-mcp"
 
 
-async def use(server: object) -> None:
-    async with Client(server) as client:  # type: ignore[arg-type]
+async def use(server: Transport | StdioServerParameters) -> None:
+    async with Client(server) as client:
         tools = await client.list_tools()
         print(f"{len(tools.tools)} tools:", ", ".join(t.name for t in tools.tools[:5]), "...")
         me = await client.call_tool("user_current", {})
