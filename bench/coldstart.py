@@ -38,11 +38,18 @@ GOAL_RATIO = 1.3
 Candidate = tuple[list[str], dict[str, str], Path]
 
 
+def _out_of_the_box(env: dict[str, str]) -> dict[str, str]:
+    """As a person starts it: the default profile, not the every-tool setting of server_env."""
+    return {k: v for k, v in env.items() if k != "BITRIX24_TOOLSETS"}
+
+
 def _candidates(candidate: Path | None = None) -> dict[str, Candidate]:
+    webhook = server_env(BITRIX24_WEBHOOK_URL=DUMMY_WEBHOOK)
     out = {
-        "ours": (our_server(), server_env(BITRIX24_WEBHOOK_URL=DUMMY_WEBHOOK), ROOT),
+        "ours": (our_server(), _out_of_the_box(webhook), ROOT),
         "baseline": (baseline_server(), server_env(), ROOT),
-        "ours --sandbox": (our_server("--sandbox"), server_env(), ROOT),
+        "ours --sandbox": (our_server("--sandbox"), _out_of_the_box(server_env()), ROOT),
+        "ours --toolsets all": (our_server(), webhook, ROOT),
     }
     if candidate is not None:
         env = server_env(BITRIX24_WEBHOOK_URL=DUMMY_WEBHOOK)
@@ -96,6 +103,7 @@ async def _measure(runs: int, names: list[str], candidate: Path | None) -> dict[
     }
     for name, key in (
         ("ours --sandbox", "ratio_p50_sandbox"),
+        ("ours --toolsets all", "ratio_p50_all_tools"),
         ("candidate", "ratio_p50_candidate"),
     ):
         if name in stats:
@@ -146,7 +154,11 @@ def run(
     quick: bool = False, runs: int | None = None, candidate: Path | None = None
 ) -> dict[str, Any]:
     runs = runs or (5 if quick else 21)
-    names = ["ours", "baseline"] if quick else ["ours", "baseline", "ours --sandbox"]
+    names = (
+        ["ours", "baseline"]
+        if quick
+        else ["ours", "baseline", "ours --sandbox", "ours --toolsets all"]
+    )
     if candidate is not None:
         names.append("candidate")
     log(f"coldstart: {runs} runs each of {', '.join(names)}")

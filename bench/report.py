@@ -357,11 +357,17 @@ def _coldstart(cs: dict[str, Any]) -> list[str]:
     out += _table(["process", "p50 ms", "p90 ms", "min ms", "max ms", "tools"], rows)
     out += [
         "",
-        f"**Ratio ours/baseline (p50): {cs['ratio_p50']:.3f}x** (goal ≤ {cs['goal_ratio']}x)"
+        f"**Ratio ours (out of the box: the default profile)/baseline (p50): "
+        f"{cs['ratio_p50']:.3f}x** (goal ≤ {cs['goal_ratio']}x)"
         + (
             f"; with `--sandbox` (emulator imported and seeded in-process): "
             f"{cs['ratio_p50_sandbox']:.3f}x"
             if "ratio_p50_sandbox" in cs
+            else ""
+        )
+        + (
+            f"; with every tool (`--toolsets all`): {cs['ratio_p50_all_tools']:.3f}x"
+            if "ratio_p50_all_tools" in cs
             else ""
         )
         + (
