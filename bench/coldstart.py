@@ -38,21 +38,17 @@ GOAL_RATIO = 1.3
 Candidate = tuple[list[str], dict[str, str], Path]
 
 
-def _out_of_the_box(env: dict[str, str]) -> dict[str, str]:
-    """As a person starts it: the default profile, not the every-tool setting of server_env."""
-    return {k: v for k, v in env.items() if k != "BITRIX24_TOOLSETS"}
-
-
 def _candidates(candidate: Path | None = None) -> dict[str, Candidate]:
-    webhook = server_env(BITRIX24_WEBHOOK_URL=DUMMY_WEBHOOK)
+    # "ours" as a person starts it: the default profile
+    as_started = server_env(every_tool=False, BITRIX24_WEBHOOK_URL=DUMMY_WEBHOOK)
     out = {
-        "ours": (our_server(), _out_of_the_box(webhook), ROOT),
+        "ours": (our_server(), as_started, ROOT),
         "baseline": (baseline_server(), server_env(), ROOT),
-        "ours --sandbox": (our_server("--sandbox"), _out_of_the_box(server_env()), ROOT),
-        "ours --toolsets all": (our_server(), webhook, ROOT),
+        "ours --sandbox": (our_server("--sandbox"), server_env(every_tool=False), ROOT),
+        "ours --toolsets all": (our_server(), server_env(BITRIX24_WEBHOOK_URL=DUMMY_WEBHOOK), ROOT),
     }
     if candidate is not None:
-        env = server_env(BITRIX24_WEBHOOK_URL=DUMMY_WEBHOOK)
+        env = server_env(every_tool=False, BITRIX24_WEBHOOK_URL=DUMMY_WEBHOOK)
         out["candidate"] = (candidate_server(candidate), env, candidate)
     return out
 

@@ -123,11 +123,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def server_env(**extra: str) -> dict[str, str]:
+def server_env(*, every_tool: bool = True, **extra: str) -> dict[str, str]:
     """Environment for a server child: no stray BITRIX24_*/MCP_* settings or PYTHONPATH.
 
-    Every tool is offered (the scenarios call sprint_get, epic_add and the like, outside the
-    default profile), as in the runs before the profile existed, so figures stay comparable.
+    With `every_tool` (the scenarios call sprint_get, epic_add and the like, outside the
+    default profile) every tool is offered, as in the runs before the profile existed, so
+    figures stay comparable; without it the server starts as a person starts it, and so
+    does a checkout from before the profiles, which knows no `all`.
     """
     env = {
         k: v
@@ -135,7 +137,8 @@ def server_env(**extra: str) -> dict[str, str]:
         if not k.startswith(("BITRIX24_", "MCP_")) and k != "PYTHONPATH"
     }
     env.setdefault("PYTHONDONTWRITEBYTECODE", "0")
-    env["BITRIX24_TOOLSETS"] = "all"
+    if every_tool:
+        env["BITRIX24_TOOLSETS"] = "all"
     env.update(extra)
     return env
 

@@ -119,9 +119,8 @@ def _count(enc: Any, value: Any) -> int:
 async def _candidate_tools(checkout: Path) -> list[dict[str, Any]]:
     """tools/list of another checkout's server, its default tools, over stdio (2025-11-25)."""
     server = candidate_server(checkout)
-    env = server_env(BITRIX24_WEBHOOK_URL=DUMMY_WEBHOOK)
-    if checkout != ROOT:  # a checkout from before the profiles offered every tool by default
-        env.pop("BITRIX24_TOOLSETS")
+    # a checkout from before the profiles offered every tool by default and knows no `all`
+    env = server_env(every_tool=checkout == ROOT, BITRIX24_WEBHOOK_URL=DUMMY_WEBHOOK)
     async with stdio_session(server, env, cwd=checkout) as peer:
         listing = await peer.request("tools/list")
     return listing["tools"]

@@ -24,8 +24,8 @@ TOOLSET = "discovery"
 ToolsetName = Literal[
     "workflow", "backlog", "sprint", "epic", "kanban", "task", "tasks", "groups", "users", "bulk"
 ]
-"""The toolsets `enable_toolset` takes; tests/test_dynamic_toolsets.py keeps it equal to
-`TOOLSETS`, which cannot be imported here (the table imports this module)."""
+"""The toolsets `enable_toolset` takes, spelt out because a Literal must be (pyright reads
+no computed one); tests/test_dynamic_toolsets.py keeps it equal to `TOOLSETS`."""
 
 
 class Toolset(OwnModel):
